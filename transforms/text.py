@@ -1,0 +1,61 @@
+"""Byte decoding and small text helpers shared by the format parsers."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+from transforms.records import Reject
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Control characters other than tab/newline/carriage return/form feed: a text file has few.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_MAX_CONTROL_SHARE = 0.01
+
+
+def decode_text(data: bytes) -> str | Reject:
+    """Decode a text dump: BOM first, then UTF-8, then cp1252; binary content is a Reject."""
+    if not data.strip(b"\x00 \t\r\n"):
+        what = "zero-filled" if data and not data.strip(b"\x00") else "empty"
+        return Reject(f"{what.replace('-', '_')}_file", f"the file is {what}: nothing to read")
+    text: str | None = None
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as err:
+                return Reject("bad_encoding", f"{encoding} byte-order mark but invalid data: {err}")
+            break
+    if text is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = _decode_legacy(data)
+            if text is None:
+                return Reject("binary_file", "not text: neither UTF-8, UTF-16 nor cp1252")
+    controls = len(_CONTROL.findall(text))
+    if controls > max(2, _MAX_CONTROL_SHARE * len(text)):
+        return Reject("binary_file", f"not text: {controls} control characters in {len(text)}")
+    return text
+
+
+def _decode_legacy(data: bytes) -> str | None:
+    """cp1252 is what Windows tools write; undefined cp1252 bytes mean it is not text at all."""
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+
+
+def normalize_space(text: str) -> str:
+    """NFC, non-breaking and odd spaces to plain spaces, runs of spaces collapsed, ends stripped."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\t]+", " ", text)
+    return re.sub(r" {2,}", " ", text).strip()
