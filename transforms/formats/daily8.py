@@ -1,0 +1,589 @@
+"""Daily8 page dumps: the visible text of one daily8.com article page -> main article + teasers.
+
+A page holds the main article, site chrome and "Related Articles" teasers, in one of three
+layouts (see ../shared/samples/daily8/FORMAT.md): A starts with "logo" and repeats the title
+before a glued "<source><date>" line; B ("compact") shows the title once and has no source or
+date for the main article; C starts with a Markdown image whose URL may name the publisher.
+Hashtag listing pages hold teasers only and are refused as a whole.
+
+Dumps are often excerpts cut mid-line, so the last line of a text that does not end in a newline
+is treated as possibly partial: it never becomes a title, and a partial chrome line is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from transforms.records import Article, DatePrecision, Reject
+from transforms.text import normalize_space
+
+# --- site chrome -------------------------------------------------------------------------------
+# Lines that belong to the Daily8 page frame, never to an article.
+CHROME_LINES = frozenset(
+    {
+        "logo",
+        "Orange background",
+        "Try Our AI Features",
+        "Explore what Daily8 AI can do for you:",
+        "Comments",
+        "No comments yet...",
+        "Related Articles",
+        "Hashtags",
+        "Show more",
+        "Show less",
+        "DOWNLOAD THE APP",
+        "Get Started Now: Download the App",
+        "app-storeplay-store",
+    }
+)
+# Lines after which only the app promo follows: everything from here on is footer.
+FOOTER_LINES = frozenset(
+    {"DOWNLOAD THE APP", "Get Started Now: Download the App", "app-storeplay-store"}
+)
+RELATED_MARKER = "Related Articles"
+# Markers that only a Daily8 page carries (used by format sniffing).
+SNIFF_MARKERS = ("Try Our AI Features", "Explore what Daily8 AI", "Download Daily8 app")
+
+# --- body noise ----------------------------------------------------------------------------------
+_VIDEO_DURATION = re.compile(r"(?:Duration:? )?\d{1,2}:\d{2}(?::\d{2})?")
+_EMAIL_ONLY = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_READ_MORE = re.compile(r"\s*(?:»\s*READ MORE|READ MORE\s*»)\s*$", re.IGNORECASE)
+_EMPTY_PARENS = re.compile(r"\s*\(\s*\)(?!\s*=>)")
+_SCRIPT_TAIL = re.compile(r"\s*\(\)\s*=>\s*\{.*$")
+_QUOTE_PREFIX = re.compile(r"^>\s+")
+_NOISE_SUFFIXES = ("Copy the Story Link",)
+_NOISE_LINES = frozenset({"Last Updated:", "Copy the Story Link", "READ MORE", "» READ MORE"})
+
+# --- dates ---------------------------------------------------------------------------------------
+_DMY = r"(?P<day>\d{2})-(?P<month>\d{2})-(?P<year>\d{4})"
+_UNIT = r"second|minute|hour|day|week|month|year"
+_RELATIVE = (
+    rf"(?P<few>a few seconds)|(?P<one>an?) (?P<unit1>{_UNIT})"
+    rf"|(?P<count>\d+) (?P<unit>{_UNIT})s?"
+)
+_WHEN = re.compile(rf"(?:{_DMY}|(?:{_RELATIVE}) ago)", re.IGNORECASE)
+_GLUED_DATE = re.compile(rf"(?P<source>.*?){_DMY}")
+_GLUED_RELATIVE = re.compile(rf"(?P<source>.*?)(?:{_RELATIVE}) ago", re.IGNORECASE)
+# What can begin a cut-off "when" line: "an hou", "16 min", "09-07-20".
+_WHEN_PREFIX = re.compile(r"(?:a|an|a few|\d{1,3})(?: [a-z ]{0,16})?|\d{2}(?:-\d{0,2}){0,2}\d{0,4}")
+_UNIT_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 7 * 86400,
+    "month": 30 * 86400,
+    "year": 365 * 86400,
+}
+# The largest count a "N <unit>s ago" label shows before the site switches to the next unit;
+# used to split a source ending in digits from the count ("News182 hours ago").
+_MAX_COUNT = {
+    "second": 59,
+    "minute": 59,
+    "hour": 23,
+    "day": 31,
+    "week": 5,
+    "month": 12,
+    "year": 99,
+}
+_MAX_SOURCE_CHARS = 60
+_MAX_SOURCE_WORDS = 6
+# Source names that end in digits or start with them; they settle "News1812 hours ago".
+KNOWN_SOURCES = ("News18", "9 News", "7NEWS", "10 News First", "Channel 4 News", "WION")
+
+# --- layout C ------------------------------------------------------------------------------------
+_IMAGE_LINE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]*)\)")
+_IMAGE_HOST_PREFIXES = ("www.", "img.", "image.", "images.", "static.", "cdn.", "media.", "i.")
+# Image hosts that clearly name one publisher. Unknown hosts (CDNs, image services) name nobody.
+PUBLISHER_DOMAINS = {
+    "koreaherald.com": "Korea Herald",
+    "koreatimes.co.kr": "Korea Times",
+    "news18.com": "News18",
+    "ndtv.com": "NDTV",
+    "9news.com.au": "9 News",
+    "skynews.com.au": "Sky News AU",
+    "canberratimes.com.au": "Canberra Times",
+    "afr.com": "AU Financial Review",
+    "weekly.ahram.org.eg": "Al-Ahram Weekly",
+    "thestar.com.my": "The Star",
+    "thestar.com": "Toronto Star",
+    "khaleejtimes.com": "Khaleej Times",
+    "thenationalnews.com": "The National",
+    "scmp.com": "South China Morning Post",
+    "straitstimes.com": "Straits Times",
+    "irishtimes.com": "Irish Times",
+    "theguardian.com": "The Guardian",
+    "guim.co.uk": "The Guardian",
+    "dailymail.co.uk": "Daily Mail",
+    "axios.com": "Axios",
+    "ctvnews.ca": "CTV News",
+    "winnipegfreepress.com": "Winnipeg Free Press",
+    "pinkvilla.com": "Pink Villa",
+    "theindependent.sg": "Independent Singapore",
+    "aljazeera.com": "Al Jazeera",
+    "japantimes.co.jp": "Japan Times",
+    "bbc.co.uk": "BBC",
+    "bbci.co.uk": "BBC",
+    "reuters.com": "Reuters",
+}
+
+_LISTING_TAG = re.compile(r"Latest news with #\s*(?P<tag>.*)")
+_BULLET = re.compile(r"(?:•|- )\s*(?P<text>.*)")
+_TITLE_SUFFIX_SEPARATORS = (" - ", " | ", " – ", " — ")
+_MAX_TITLE_CHARS = 300
+
+
+@dataclass(slots=True)
+class _Line:
+    text: str
+    after_blank: bool  # a blank line separated it from the previous non-blank line
+    partial: bool  # last line of a text cut off mid-line
+
+
+@dataclass(slots=True)
+class _When:
+    published_at: datetime | None
+    precision: DatePrecision
+    text: str
+
+
+@dataclass(slots=True)
+class _Teaser:
+    title: str
+    source: str | None = None
+    when: _When | None = None
+    body: list[_Line] = field(default_factory=list)
+    style: str = "B"  # "A" (title twice, "time" line, "•" bullet) or "B" ("- " bullet)
+
+
+def looks_like_daily8(text: str) -> bool:
+    """True when the text is a Daily8 page dump (chrome markers or a Daily8 first line)."""
+    head = text.lstrip("\ufeff \t\r\n")
+    if not head or head[0] in "<{[":
+        return False
+    first = normalize_space(head.split("\n", 1)[0])
+    if first == "logo" or (_IMAGE_LINE.fullmatch(first) and "/_next/image" in first):
+        return True
+    if any(marker in text for marker in SNIFF_MARKERS):
+        return True
+    lines = {normalize_space(line) for line in text.splitlines()}
+    return RELATED_MARKER in lines and bool({"No comments yet...", "Hashtags"} & lines)
+
+
+def parse_daily8_page(text: str, *, captured_at: datetime) -> list[Article | Reject]:
+    """Parse one Daily8 page: the main article (position "main") and its teasers ("related")."""
+    captured = _as_utc(captured_at)
+    lines = _split_lines(text)
+    listing_tag = _listing_tag(lines)
+    if listing_tag is not None:
+        return [
+            Reject(
+                "listing_page",
+                f"a Daily8 hashtag listing page for #{listing_tag}: teasers only, no article",
+            )
+        ]
+    page_source: str | None = None
+    is_logo_layout = False
+    if lines and _IMAGE_LINE.fullmatch(lines[0].text) and not lines[0].partial:
+        match = _IMAGE_LINE.fullmatch(lines[0].text)
+        assert match is not None
+        page_source = publisher_from_image_url(match.group("url"))
+        lines = lines[1:]
+        is_logo_layout = True
+    if lines and lines[0].text == "logo":
+        lines = lines[1:]
+        is_logo_layout = True
+
+    related_at = next((i for i, ln in enumerate(lines) if ln.text == RELATED_MARKER), len(lines))
+    items: list[Article | Reject] = []
+    main = _parse_main(lines[:related_at], is_logo_layout, page_source, captured)
+    if main is not None:
+        items.append(main)
+    known = _page_sources(lines[related_at + 1 :])
+    for teaser in _parse_related(lines[related_at + 1 :], captured, known):
+        items.append(_teaser_article(teaser, captured))
+    if not items:
+        reason = "the page is empty or holds only site chrome"
+        if lines and lines[0].partial:
+            reason = "the page is cut off inside its title"
+        return [Reject("no_article", f"no article on this Daily8 page: {reason}")]
+    return items
+
+
+def parse_when(text: str, captured_at: datetime) -> _When | None:
+    """A Daily8 date label ("18-07-2025", "3 hours ago", "a day ago") -> timestamp + precision."""
+    match = _WHEN.fullmatch(text.strip())
+    if match is None:
+        return None
+    return _when_from_match(match, text.strip(), _as_utc(captured_at))
+
+
+def split_source_when(
+    line: str, captured_at: datetime, known_sources: Sequence[str] = ()
+) -> tuple[str | None, _When] | None:
+    """Split a glued "<source><date>" line ("News1819-06-2025", "NDTVa day ago"), else None."""
+    line = line.strip()
+    captured = _as_utc(captured_at)
+    whole = parse_when(line, captured)
+    if whole is not None:
+        return None, whole
+    match = _GLUED_DATE.fullmatch(line)
+    if match is not None:
+        when = _when_from_match(match, line[match.start("day") :], captured)
+        source = match.group("source")
+        if when.published_at is not None and _looks_like_source(source):
+            return source.strip(), when
+        return None
+    match = _GLUED_RELATIVE.fullmatch(line)
+    if match is None:
+        return None
+    if match.group("count") is None:
+        source = match.group("source")
+        when_text = line[len(source) :]
+        if not _looks_like_source(source):
+            return None
+        return source.strip(), _when_from_match(match, when_text, captured)
+    return _split_counted(line, match, captured, known_sources)
+
+
+def publisher_from_image_url(url: str) -> str | None:
+    """The publisher named by an image URL's host (or its url= parameter), if clearly known."""
+    target = url
+    query = urlsplit(url).query
+    inner = parse_qs(query).get("url")
+    if inner:
+        target = unquote(inner[0])
+    try:
+        host = (urlsplit(target).hostname or "").lower()
+    except ValueError:
+        return None
+    for prefix in _IMAGE_HOST_PREFIXES:
+        host = host.removeprefix(prefix)
+    for domain, name in PUBLISHER_DOMAINS.items():
+        if host == domain or host.endswith("." + domain):
+            return name
+    return None
+
+
+# --- page structure ------------------------------------------------------------------------------
+
+
+def _split_lines(text: str) -> list[_Line]:
+    """Non-blank, space-normalized lines, each knowing if a blank preceded it and if it is cut."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    raw = text.split("\n")
+    cut = not text.endswith("\n")
+    out: list[_Line] = []
+    blank = False
+    for index, line in enumerate(raw):
+        clean = normalize_space(line)
+        if not clean:
+            blank = True
+            continue
+        partial = cut and index == len(raw) - 1
+        out.append(_Line(clean, blank, partial))
+        blank = False
+    if out and out[-1].partial and _is_chrome_prefix(out[-1].text):
+        out.pop()
+    return out
+
+
+def _is_chrome(text: str) -> bool:
+    return text in CHROME_LINES or (text.startswith("Ready to dive into") and "Daily8" in text)
+
+
+def _is_footer(text: str) -> bool:
+    return text in FOOTER_LINES or (text.startswith("Ready to dive into") and "Daily8" in text)
+
+
+def _is_chrome_prefix(text: str) -> bool:
+    """A cut-off line that is the start of a chrome line ("Try Our AI Fea")."""
+    if len(text) < 4 or _is_chrome(text):
+        return _is_chrome(text)
+    starts = (*CHROME_LINES, "Ready to dive into")
+    return any(chrome.startswith(text) for chrome in starts)
+
+
+def _listing_tag(lines: list[_Line]) -> str | None:
+    head = [ln.text for ln in lines[:4]]
+    for text in head:
+        match = _LISTING_TAG.fullmatch(text)
+        if match is not None:
+            return match.group("tag").strip() or "(unnamed)"
+    if head[:2] == ["logo", "#"]:
+        return "(unnamed)"
+    return None
+
+
+def _parse_main(
+    lines: list[_Line], is_logo_layout: bool, page_source: str | None, captured: datetime
+) -> Article | None:
+    """The main article: title, optional glued source/date line (layouts A and C), body."""
+    lines = _strip_trailing_chrome(lines)
+    if not lines or lines[0].partial or _is_chrome(lines[0].text):
+        return None
+    title = lines[0].text
+    rest = lines[1:]
+    while rest and _is_title_copy(rest[0], title):
+        rest = rest[1:]
+    source, when = page_source, None
+    if is_logo_layout and rest and not rest[0].partial:
+        glued = split_source_when(rest[0].text, captured, KNOWN_SOURCES)
+        if glued is not None:
+            source = glued[0] or source
+            when = glued[1]
+            rest = rest[1:]
+    body = _clean_body([ln.text for ln in rest if not _is_title_copy(ln, title)])
+    return _article(title, body, source, when, "main", captured)
+
+
+def _strip_trailing_chrome(lines: list[_Line]) -> list[_Line]:
+    """Drop the chrome run at the end of the main part ("Hashtags", "Orange background", ...)."""
+    end = len(lines)
+    while end > 0 and _is_chrome(lines[end - 1].text):
+        end -= 1
+    return lines[:end]
+
+
+def _is_title_copy(line: _Line, title: str) -> bool:
+    return line.text == title or (line.partial and title.startswith(line.text))
+
+
+def _page_sources(lines: list[_Line]) -> tuple[str, ...]:
+    """Source names the teasers spell out on their own lines; they help split glued lines."""
+    names = {m.group("text").strip() for ln in lines if (m := _BULLET.fullmatch(ln.text))}
+    return tuple(sorted(names | set(KNOWN_SOURCES), key=len, reverse=True))
+
+
+def _parse_related(lines: list[_Line], captured: datetime, known: Sequence[str]) -> list[_Teaser]:
+    """Teasers after "Related Articles", in layout A or layout B shape, up to the app footer."""
+    footer = next((i for i, ln in enumerate(lines) if _is_footer(ln.text)), len(lines))
+    lines = [ln for ln in lines[:footer] if not _is_chrome(ln.text)]
+    starts = [i for i in range(len(lines)) if _teaser_starts_at(lines, i)]
+    teasers: list[_Teaser] = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        teaser = _parse_teaser(lines[start:end], captured)
+        if teaser is None:
+            continue
+        teasers.append(teaser)
+        if n + 1 == len(starts):
+            teasers.extend(_split_cut_tail(teaser))
+    return teasers
+
+
+def _teaser_starts_at(lines: list[_Line], i: int) -> bool:
+    """Layout A: the title twice (the copy may be cut). Layout B: source, when, "- source"."""
+    line, nxt = lines[i], (lines[i + 1] if i + 1 < len(lines) else None)
+    if line.partial or nxt is None:
+        return False
+    if _is_title_copy(nxt, line.text) and len(line.text) <= _MAX_TITLE_CHARS:
+        return True
+    if _is_when_line(nxt.text) or (nxt.partial and _WHEN_PREFIX.fullmatch(nxt.text)):
+        after = lines[i + 2] if i + 2 < len(lines) else None
+        return after is None or after.text.startswith("- ")
+    return False
+
+
+def _split_cut_tail(teaser: _Teaser) -> list[_Teaser]:
+    """A teaser body is one paragraph; lines after a blank at the cut belong to the next teaser.
+
+    A layout A teaser cut after its first title line leaves that complete title: keep it as a
+    teaser without body. Anything else there (a cut title, a layout B source line) is dropped.
+    """
+    gap = next((j for j, ln in enumerate(teaser.body) if j > 0 and ln.after_blank), None)
+    if gap is None:
+        return []
+    tail = teaser.body[gap:]
+    teaser.body = teaser.body[:gap]
+    lone = tail[0] if len(tail) == 1 else None
+    if teaser.style == "A" and lone and not lone.partial and len(lone.text) <= _MAX_TITLE_CHARS:
+        return [_Teaser(title=tail[0].text, style="A")]
+    return []
+
+
+def _is_when_line(text: str) -> bool:
+    return _WHEN.fullmatch(text.removeprefix("time")) is not None
+
+
+def _parse_teaser(block: list[_Line], captured: datetime) -> _Teaser | None:
+    """One teaser block -> title, source, when, body; None when its title is not all there."""
+    if len(block) >= 2 and _is_title_copy(block[1], block[0].text):
+        return _parse_teaser_a(block, captured)
+    return _parse_teaser_b(block, captured)
+
+
+def _parse_teaser_a(block: list[_Line], captured: datetime) -> _Teaser:
+    """Layout A: title, title, source, "time<when>", "  • source", title, body."""
+    teaser = _Teaser(title=block[0].text, style="A")
+    rest = block[2:]
+    if (
+        rest
+        and not rest[0].partial
+        and not rest[0].text.startswith("time")
+        and _BULLET.fullmatch(rest[0].text) is None
+        and _is_header_next(rest[1:])
+    ):
+        teaser.source = rest[0].text
+        rest = rest[1:]
+    if rest and rest[0].text.startswith("time") and _is_when_line(rest[0].text):
+        teaser.when = parse_when(rest[0].text.removeprefix("time"), captured)
+        rest = rest[1:]
+    while rest and (bullet := _BULLET.fullmatch(rest[0].text)) and rest[0].text[0] == "•":
+        if teaser.source is None and not rest[0].partial:
+            teaser.source = bullet.group("text").strip()
+        rest = rest[1:]
+    teaser.body = [ln for ln in rest if not _is_title_copy(ln, teaser.title)]
+    return teaser
+
+
+def _is_header_next(rest: list[_Line]) -> bool:
+    """After a layout A source line comes the time line or the bullet (or the cut)."""
+    if not rest:
+        return True
+    text = rest[0].text
+    return text.startswith("time") or text.startswith("•") or rest[0].partial
+
+
+def _parse_teaser_b(block: list[_Line], captured: datetime) -> _Teaser | None:
+    """Layout B: source, when, "- source", title, body."""
+    if len(block) < 4 or block[3].partial:
+        return None  # cut before or inside the title
+    source = block[0].text
+    bullet = _BULLET.fullmatch(block[2].text)
+    if bullet is not None and bullet.group("text").strip():
+        source = bullet.group("text").strip()
+    teaser = _Teaser(title=block[3].text, source=source, when=parse_when(block[1].text, captured))
+    teaser.body = [ln for ln in block[4:] if not _is_title_copy(ln, teaser.title)]
+    return teaser
+
+
+def _teaser_article(teaser: _Teaser, captured: datetime) -> Article:
+    body = _clean_body([ln.text for ln in teaser.body])
+    return _article(teaser.title, body, teaser.source, teaser.when, "related", captured)
+
+
+def _article(
+    title: str,
+    body: str,
+    source: str | None,
+    when: _When | None,
+    position: str,
+    captured: datetime,
+) -> Article:
+    source = normalize_space(source) if source else None
+    title = _strip_source_suffix(title, source)
+    return Article(
+        title=title,
+        body=body,
+        source=source or None,
+        published_at=when.published_at if when else None,
+        date_precision=when.precision if when else "unknown",
+        date_text=when.text if when else None,
+        position="related" if position == "related" else "main",
+    )
+
+
+def _strip_source_suffix(title: str, source: str | None) -> str:
+    """Drop a title suffix naming the source ("Tomb found - Heritage - Al-Ahram Weekly")."""
+    if not source:
+        return title
+    for separator in _TITLE_SUFFIX_SEPARATORS:
+        head, sep, tail = title.rpartition(separator)
+        if sep and head.strip() and tail.strip().casefold() == source.casefold():
+            return head.strip()
+    return title
+
+
+# --- body cleaning -------------------------------------------------------------------------------
+
+
+def _clean_body(lines: list[str]) -> str:
+    """Paragraphs one per line, chrome and clear noise removed, real sentences kept."""
+    kept: list[str] = []
+    for line in lines:
+        clean = _clean_line(line)
+        if clean:
+            kept.append(clean)
+    return "\n".join(kept)
+
+
+def _clean_line(line: str) -> str:
+    if _is_chrome(line) or line in _NOISE_LINES:
+        return ""
+    if _VIDEO_DURATION.fullmatch(line) or _EMAIL_ONLY.fullmatch(line):
+        return ""
+    line = _QUOTE_PREFIX.sub("", line)
+    line = _SCRIPT_TAIL.sub("", line)
+    line = _READ_MORE.sub("", line)
+    line = _EMPTY_PARENS.sub("", line)
+    for suffix in _NOISE_SUFFIXES:
+        line = line.removesuffix(suffix)
+    return line.strip()
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+def _as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _when_from_match(match: re.Match[str], text: str, captured: datetime) -> _When:
+    groups = match.groupdict()
+    if groups.get("year"):
+        try:
+            day = datetime(
+                int(groups["year"]), int(groups["month"]), int(groups["day"]), tzinfo=UTC
+            )
+        except ValueError:
+            return _When(None, "unknown", text)
+        return _When(day, "day", text)
+    if groups.get("few"):
+        seconds = 0
+    elif groups.get("one"):
+        seconds = _UNIT_SECONDS[groups["unit1"].lower()]
+    else:
+        seconds = int(groups["count"]) * _UNIT_SECONDS[groups["unit"].lower()]
+    try:
+        published = captured - timedelta(seconds=seconds)
+    except OverflowError:
+        return _When(None, "unknown", text)
+    return _When(published, "relative", text)
+
+
+def _looks_like_source(source: str) -> bool:
+    """A glued source is short and ends right before the date, with no space."""
+    if not source or source != source.rstrip() or len(source) > _MAX_SOURCE_CHARS:
+        return False
+    return len(source.split()) <= _MAX_SOURCE_WORDS and source[-1] not in ".,;:!?"
+
+
+def _split_counted(
+    line: str, match: re.Match[str], captured: datetime, known_sources: Sequence[str]
+) -> tuple[str | None, _When] | None:
+    """Split "<source><N> <unit>s ago" where the source may itself end in digits."""
+    prefix, digits, unit = match.group("source"), match.group("count"), match.group("unit").lower()
+    choices: list[tuple[str, str]] = []
+    for cut in range(len(digits)):
+        count = digits[cut:]
+        if count.startswith("0") or not 1 <= int(count) <= _MAX_COUNT[unit]:
+            continue
+        source = prefix + digits[:cut]
+        if source.strip() and _looks_like_source(source):
+            choices.append((source, count))
+    if not choices:
+        return None
+    known = {name.casefold() for name in known_sources}
+    source, count = next(((s, c) for s, c in choices if s.casefold() in known), choices[0])
+    when_text = line[len(source) :]
+    when = parse_when(when_text, captured)
+    if when is None:
+        return None
+    return source.strip(), when
