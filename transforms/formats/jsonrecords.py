@@ -1,0 +1,259 @@
+"""JSON and JSON Lines article exports -> articles.
+
+Accepts JSON Lines (one object per line) and JSON documents: one object, a list of objects, a
+NewsAPI response (`{"status": "ok", "articles": [...]}`) or a `data` / `items` / `results`
+wrapper. Field names vary by exporter, so each article field is read from a short list of
+aliases. A bad line or record becomes a `Reject` and the rest is still read; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from itertools import accumulate
+from typing import Any
+
+from transforms.records import Article, DatePrecision, Reject
+from transforms.text import normalize_space
+
+# Field aliases, in order of preference.
+TITLE_FIELDS = ("title", "headline")
+BODY_FIELDS = ("body", "text", "content", "maintext")  # the longest wins
+SUMMARY_FIELDS = ("description", "summary")  # used only when no body field has text
+SOURCE_FIELDS = ("source", "publisher", "source_name", "source_domain")
+URL_FIELDS = ("url", "link")
+DATE_FIELDS = ("published_at", "publishedAt", "date_publish", "date", "published", "pubDate")
+LANGUAGE_FIELDS = ("language", "lang")
+WRAPPER_FIELDS = ("articles", "data", "items", "results")
+
+# Deeper JSON than this is refused before parsing: no export needs it, and the stdlib parser
+# recurses per level.
+MAX_DEPTH = 64
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_NEWSAPI_TRUNCATION = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]\s*$")
+_DMY = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EPOCH = re.compile(r"-?\d{9,13}(?:\.\d+)?")
+_EPOCH_MS_ABOVE = 10**11  # larger epoch numbers are milliseconds (year 5138+ in seconds)
+# NewsAPI's placeholder for articles withdrawn by the publisher: no text at all.
+_REMOVED = "[Removed]"
+
+
+def looks_like_json(text: str) -> bool:
+    """True when the first non-space character is `{` or `[`."""
+    head = text.lstrip("\ufeff \t\r\n")
+    return bool(head) and head[0] in "{["
+
+
+def parse_json_records(text: str) -> Iterator[Article | Reject]:
+    """Yield one Article per JSON record (JSON Lines or a JSON document); bad input as Rejects."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        yield Reject("no_article", "the JSON file is empty")
+        return
+    value, error = _load(text)
+    if error is None:
+        yield from _records_from_document(value)
+    elif _is_json_lines(text, error):
+        yield from _records_from_lines(text)
+    else:
+        yield error
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest bracket nesting in a JSON text, ignoring brackets inside strings."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    if not brackets:
+        return 0
+    return max(accumulate(1 if c in "[{" else -1 for c in brackets))
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def _load(text: str, line: int | None = None) -> tuple[Any, Reject | None]:
+    """json.loads that never raises: too deep, malformed or huge numbers become a Reject."""
+    where = f"line {line}" if line is not None else None
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        detail = f"JSON nested {depth} levels deep; at most {MAX_DEPTH} are read"
+        return None, Reject("json_too_deep", detail, where or "line 1")
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as err:
+        location = where or f"line {err.lineno}"
+        detail = f"{err.msg} at line {err.lineno} column {err.colno} (byte {err.pos})"
+        if line is not None:
+            detail = f"{err.msg} at column {err.colno}"
+        return None, Reject("malformed_json", detail, location)
+    except (ValueError, RecursionError) as err:
+        return None, Reject("malformed_json", f"unreadable JSON: {err}", where or "line 1")
+
+
+def _is_json_lines(text: str, error: Reject) -> bool:
+    """A document that fails with extra data, or whose lines are one-line objects, is JSON Lines."""
+    if error.reason == "malformed_json" and error.detail.startswith("Extra data"):
+        return True
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    one_line_objects = sum(1 for s in lines if len(s) > 1 and s[0] == "{" and s[-1] == "}")
+    return one_line_objects * 2 >= len(lines)
+
+
+def _records_from_lines(text: str) -> Iterator[Article | Reject]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        value, error = _load(line, number)
+        if error is not None:
+            yield error
+            continue
+        for label, record in _unwrap(value, f"line {number}"):
+            yield _record_to_item(record, label)
+
+
+def _records_from_document(value: Any) -> Iterator[Article | Reject]:
+    if isinstance(value, dict) and str(value.get("status", "")).lower() == "error":
+        message = value.get("message") or value.get("code") or "no message"
+        yield Reject("api_error", f"the export is an API error response: {message}")
+        return
+    records = list(_unwrap(value, None))
+    if not records:
+        yield Reject("no_article", "the JSON document holds no records")
+        return
+    for label, record in records:
+        yield _record_to_item(record, label)
+
+
+def _unwrap(value: Any, where: str | None) -> Iterator[tuple[str, Any]]:
+    """The records inside a value: a list's items, a wrapper's list, or the value itself."""
+    items: list[Any] | None = None
+    if isinstance(value, list):
+        items = value
+    elif isinstance(value, dict):
+        for key in WRAPPER_FIELDS:
+            if isinstance(value.get(key), list) and not _has_article_fields(value):
+                items = value[key]
+                break
+    if items is None:
+        yield (where or "record 1"), value
+        return
+    for index, item in enumerate(items, start=1):
+        label = f"record {index}" if where is None else f"{where}, record {index}"
+        yield label, item
+
+
+def _has_article_fields(record: dict[str, Any]) -> bool:
+    return any(isinstance(record.get(key), str) for key in TITLE_FIELDS + BODY_FIELDS)
+
+
+# --- one record ----------------------------------------------------------------------------------
+
+
+def _record_to_item(record: Any, location: str) -> Article | Reject:
+    if not isinstance(record, dict):
+        kind = type(record).__name__
+        return Reject("not_an_object", f"expected a JSON object, got {kind}", location)
+    title = normalize_space(_first_text(record, TITLE_FIELDS))
+    body = _body(record)
+    if not title and not body:
+        return Reject("no_article", "the record has neither a title nor a body", location)
+    published_at, precision, date_text = _published(record)
+    language = normalize_space(_first_text(record, LANGUAGE_FIELDS)) or None
+    url = normalize_space(_first_text(record, URL_FIELDS)) or None
+    return Article(
+        title=title,
+        body=body,
+        source=_source(record),
+        url=url,
+        published_at=published_at,
+        date_precision=precision,
+        date_text=date_text,
+        language=language,
+        position="main",
+    )
+
+
+def _first_text(record: dict[str, Any], fields: tuple[str, ...]) -> str:
+    for key in fields:
+        value = record.get(key)
+        if isinstance(value, str) and value.strip() and value.strip() != _REMOVED:
+            return value
+    return ""
+
+
+def _body(record: dict[str, Any]) -> str:
+    """The longest body-like field, else the description; paragraphs one per line."""
+    candidates = [_paragraphs(record.get(key)) for key in BODY_FIELDS]
+    body = max(candidates, key=len)
+    if not body:
+        body = _paragraphs(_first_text(record, SUMMARY_FIELDS))
+    return body
+
+
+def _paragraphs(value: Any) -> str:
+    if not isinstance(value, str) or value.strip() == _REMOVED:
+        return ""
+    value = _NEWSAPI_TRUNCATION.sub("", value)
+    lines = (normalize_space(line) for line in value.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _source(record: dict[str, Any]) -> str | None:
+    """source as text, source.name, publisher (text or {"name": ...}), source_domain."""
+    for key in SOURCE_FIELDS:
+        value = record.get(key)
+        if isinstance(value, dict):
+            value = value.get("name")
+        if isinstance(value, str) and value.strip() and value.strip() != _REMOVED:
+            return normalize_space(value)
+    return None
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+def _published(record: dict[str, Any]) -> tuple[datetime | None, DatePrecision, str | None]:
+    for key in DATE_FIELDS:
+        value = record.get(key)
+        if isinstance(value, dict):
+            value = value.get("$date")  # MongoDB extended JSON exports
+        if value is None or isinstance(value, bool) or value == "":
+            continue
+        if isinstance(value, int | float | str):
+            published, precision = parse_published(value)
+            return published, precision, str(value).strip()
+    return None, "unknown", None
+
+
+def parse_published(value: str | int | float) -> tuple[datetime | None, DatePrecision]:
+    """ISO 8601 (with or without time/zone), "YYYY-MM-DD HH:MM:SS", epoch seconds, DD-MM-YYYY."""
+    try:
+        if isinstance(value, int | float):
+            return _from_epoch(float(value)), "exact"
+        text = value.strip()
+        if _EPOCH.fullmatch(text):
+            return _from_epoch(float(text)), "exact"
+        match = _DMY.fullmatch(text)
+        if match is not None:
+            day, month, year = (int(part) for part in match.groups())
+            return datetime(year, month, day, tzinfo=UTC), "day"
+        if _DATE_ONLY.fullmatch(text):
+            only = date.fromisoformat(text)
+            return datetime(only.year, only.month, only.day, tzinfo=UTC), "day"
+        moment = datetime.fromisoformat(text)
+    except (ValueError, OverflowError, OSError):
+        return None, "unknown"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # exporters that drop the zone write UTC
+    return moment.astimezone(UTC), "exact"
+
+
+def _from_epoch(seconds: float) -> datetime:
+    if abs(seconds) >= _EPOCH_MS_ABOVE:
+        seconds /= 1000
+    return datetime.fromtimestamp(seconds, tz=UTC)
