@@ -1,6 +1,6 @@
-"""The records that flow from raw dumps to tables: parsed articles, rejects, skips, mentions, topics.
+"""The records that flow from raw dumps to tables: articles, rejects, skips, mentions, topics.
 
-Parsers emit `Article`, `Reject` and `Skip`; the normalizer turns an `Article` into a row with an id.
+Parsers emit `Article`, `Reject` and `Skip`; the normalizer turns an `Article` into a row.
 Every field here is plain data so records pickle cheaply between worker processes.
 """
 
@@ -43,7 +43,7 @@ class Reject:
 
 @dataclass(frozen=True, slots=True)
 class Skip:
-    """A record deliberately not ingested (a WARC redirect, a non-HTML response): counted, not refused."""
+    """A record deliberately not ingested (a WARC redirect, say): counted, not refused."""
 
     reason: str  # e.g. "non_html", "redirect", "http_error", "truncated"
 

@@ -1,0 +1,82 @@
+"""Settings: the only module that reads environment variables.
+
+Every path, limit and schedule comes from here; other modules receive values as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+DEFAULT_CRON = "0 * * * *"
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a run needs to know about where data lives and how far to trust input."""
+
+    raw_dir: Path
+    data_dir: Path
+    cron: str
+    captured_at: datetime | None  # None: each dump's file mtime is its capture time
+    max_file_bytes: int  # larger raw files (other than WARC) are refused
+    max_decompressed_bytes: int  # a gzip that inflates past this is refused (gzip bombs)
+    workers: int  # parser processes
+    batch_bytes: int  # raw bytes per parse task
+    dask_address: str | None  # "local", "tcp://host:8786", or None for the local process pool
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with the non-None values of `changes` applied (CLI flags over environment)."""
+        given = {key: value for key, value in changes.items() if value is not None}
+        return replace(self, **given)  # type: ignore[arg-type]
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _captured_at(value: str | None) -> datetime | None:
+    if not value or value == "mtime":
+        return None
+    return parse_captured_at(value)
+
+
+def parse_captured_at(value: str) -> datetime:
+    """ISO 8601 date or timestamp; naive values are UTC."""
+    from datetime import UTC
+
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def load_settings() -> Settings:
+    """Read NEWSMILL_* variables, falling back to the documented defaults."""
+    env = os.environ
+    return Settings(
+        raw_dir=Path(env.get("NEWSMILL_RAW", "raw")),
+        data_dir=Path(env.get("NEWSMILL_DATA", "data")),
+        cron=env.get("NEWSMILL_CRON", DEFAULT_CRON),
+        captured_at=_captured_at(env.get("NEWSMILL_CAPTURED_AT")),
+        max_file_bytes=_int("NEWSMILL_MAX_FILE_MB", 256) * MiB,
+        max_decompressed_bytes=_int("NEWSMILL_MAX_DECOMPRESSED_MB", 512) * MiB,
+        workers=_int("NEWSMILL_WORKERS", os.cpu_count() or 1),
+        batch_bytes=_int("NEWSMILL_BATCH_MB", 8) * MiB,
+        dask_address=env.get("NEWSMILL_DASK") or None,
+    )
+
+
+def quiet_prefect() -> None:
+    """Prefect settings newsmill wants before prefect is imported: no telemetry (no internet)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+def prefect_api_url() -> str | None:
+    """The Prefect server newsmill talks to, if one is configured."""
+    return os.environ.get("PREFECT_API_URL") or None

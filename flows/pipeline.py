@@ -1,0 +1,265 @@
+"""The newsmill Prefect flow: scan raw/, parse in parallel, merge, check, publish, build views.
+
+Each task wraps one warehouse call. Only the parse task touches the outside world (raw files that
+may be mid-copy), so only it retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flows.config import Settings, quiet_prefect
+
+quiet_prefect()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner  # noqa: E402
+
+from transforms.formats.detect import Limits  # noqa: E402
+from warehouse import ledger, rawfiles, views  # noqa: E402
+from warehouse.ingest import BatchResult, ingest_batch  # noqa: E402
+from warehouse.merge import MergeCounts, Merger  # noqa: E402
+from warehouse.store import Generation, Warehouse  # noqa: E402
+
+TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+class ChecksFailed(RuntimeError):
+    """A data check found rows that break a rule; nothing was published."""
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What one run did; printed by `newsmill run`."""
+
+    run_id: str
+    data_dir: str
+    published: bool = False
+    generation: str | None = None
+    dumps_seen: int = 0
+    dumps_new: int = 0
+    dumps_changed: int = 0
+    dumps_unchanged: int = 0
+    dumps_rejected: int = 0
+    articles_parsed: int = 0
+    counts: MergeCounts = field(default_factory=MergeCounts)
+    rejects: int = 0
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    top_countries: list[tuple[str, str, int, int]] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@task(**TASK_OPTIONS)
+def scan_raw(raw_dir: Path) -> list[rawfiles.RawFile]:
+    """List the dumps in raw/."""
+    return rawfiles.scan_raw(raw_dir)
+
+
+@task(**TASK_OPTIONS)
+def plan_run(files: list[rawfiles.RawFile], current: Generation | None) -> ledger.Plan:
+    """Decide which dumps are new or changed."""
+    return ledger.plan_dumps(files, ledger.load_manifest(current))
+
+
+@task(**TASK_OPTIONS, retries=2, retry_delay_seconds=1)
+def parse_batch(files: list[tuple[rawfiles.RawFile, str | None]], captured_at: datetime | None,
+                limits: Limits) -> BatchResult:
+    """Read, parse and extract one batch of dumps (runs in a worker process)."""
+    return ingest_batch(files, captured_at=captured_at, limits=limits)
+
+
+@task(**TASK_OPTIONS)
+def begin_generation(store: Warehouse) -> Generation:
+    """Clear what a killed run left, then start the next generation."""
+    store.clean_orphans()
+    return store.begin()
+
+
+@task(**TASK_OPTIONS)
+def check_generation(generation: Generation) -> None:
+    """Run the SQL data checks; a failure stops the run before anything is published."""
+    failures = views.run_checks(generation)
+    if failures:
+        lines = [f"{f.check}: {f.rows} rows ({f.description}); e.g. {f.example}" for f in failures]
+        raise ChecksFailed("data checks failed, nothing published:\n" + "\n".join(lines))
+
+
+@task(**TASK_OPTIONS)
+def publish_generation(store: Warehouse, generation: Generation) -> None:
+    """Make the generation current, then rebuild the views file over it."""
+    store.publish(generation)
+    views.write_views_file(store.views_path, generation)
+
+
+def batches(plan: ledger.Plan, batch_bytes: int,
+            max_files: int = 2000) -> Iterator[list[tuple[rawfiles.RawFile, str | None]]]:
+    """Group dumps into parse tasks of about `batch_bytes` of raw input."""
+    batch: list[tuple[rawfiles.RawFile, str | None]] = []
+    size = 0
+    for item in plan.to_read:
+        batch.append(item)
+        size += item[0].size_bytes
+        if size >= batch_bytes or len(batch) >= max_files:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def make_task_runner(settings: Settings) -> TaskRunner[Any]:
+    """A process pool on this machine, or a Dask cluster through prefect-dask."""
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        if settings.dask_address == "local":
+            return DaskTaskRunner(cluster_kwargs={"n_workers": settings.workers,
+                                                  "threads_per_worker": 1,
+                                                  "processes": True})
+        return DaskTaskRunner(address=settings.dask_address)
+    return ProcessPoolTaskRunner(max_workers=settings.workers)
+
+
+def run_pipeline(settings: Settings) -> RunSummary:
+    """One incremental run as a Prefect flow, with the task runner the settings ask for."""
+    configured = newsmill_flow.with_options(task_runner=make_task_runner(settings))
+    return configured(settings)
+
+
+@flow(name="newsmill", log_prints=False, validate_parameters=False)
+def newsmill_flow(settings: Settings) -> RunSummary:
+    """Ingest new and changed dumps from raw/ into the warehouse, atomically."""
+    logger = get_run_logger()
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    store = Warehouse(settings.data_dir)
+    summary = RunSummary(run_id=run_id, data_dir=str(store.data_dir))
+    stage = _Stopwatch(summary.stage_seconds)
+    with store.lock():
+        current = store.current()
+        files = scan_raw(settings.raw_dir)
+        plan = plan_run(files, current)
+        summary.dumps_seen, summary.dumps_new = len(files), plan.new
+        summary.dumps_changed, summary.dumps_unchanged = plan.changed, len(plan.unchanged)
+        stage.lap("scan")
+        if not plan.to_read:
+            logger.info("nothing new in %s (%d dumps unchanged)", settings.raw_dir, len(files))
+            _repair_published_state(store, current)
+            summary.generation = current.name if current else None
+            summary.top_countries = top_countries(store)
+            summary.seconds = time.perf_counter() - started
+            return summary
+        generation = begin_generation(store)
+        merger = Merger(generation)
+        stage.lap("index")
+        limits = Limits(settings.max_file_bytes, settings.max_decompressed_bytes)
+        outcomes, rejects, new_per_dump = [], [], {}
+        total = len(plan.to_read)
+        pending: deque[Any] = deque()
+        done = 0
+        for batch in batches(plan, settings.batch_bytes):
+            pending.append(parse_batch.submit(batch, settings.captured_at, limits))
+            if len(pending) >= 2 * settings.workers:
+                done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,
+                                   new_per_dump, summary)
+                logger.info("dumps done: %d / %d", done, total)
+        while pending:
+            done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,
+                               new_per_dump, summary)
+            logger.info("dumps done: %d / %d", done, total)
+        stage.lap("parse+merge")
+        summary.counts = merger.finish()
+        stage.lap("write")
+        finished_at = datetime.now(UTC)
+        ledger.write_ledgers(generation, ledger.load_manifest(current), outcomes, rejects,
+                             new_per_dump, _run_row(summary, started_at, finished_at))
+        check_generation(generation)
+        stage.lap("checks")
+        publish_generation(store, generation)
+        stage.lap("publish+views")
+        store.clean_orphans()
+        summary.published, summary.generation = True, generation.name
+        summary.top_countries = top_countries(store)
+    summary.seconds = time.perf_counter() - started
+    for outcome in outcomes:
+        if outcome.whole_file_rejected or outcome.rejects:
+            logger.info("dump %s: %s, %d articles, %d refused", outcome.raw.path,
+                        ledger.dump_status(outcome), outcome.articles, outcome.rejects)
+    return summary
+
+
+def _merge_one(result: BatchResult, merger: Merger, outcomes: list[Any], rejects: list[Any],
+               new_per_dump: dict[str, int], summary: RunSummary) -> int:
+    for dump_id, count in merger.add_batch(result).items():
+        new_per_dump[dump_id] = new_per_dump.get(dump_id, 0) + count
+    outcomes.extend(result.dumps)
+    rejects.append(result.rejects)
+    for reason in result.rejects.column("reason").to_pylist():
+        summary.reject_reasons[reason] = summary.reject_reasons.get(reason, 0) + 1
+    summary.rejects += result.rejects.num_rows
+    for outcome in result.dumps:
+        summary.articles_parsed += outcome.articles
+        if outcome.whole_file_rejected and not outcome.articles:
+            summary.dumps_rejected += 1
+        for reason, count in outcome.skipped_by_reason.items():
+            summary.skipped_by_reason[reason] = summary.skipped_by_reason.get(reason, 0) + count
+    return len(result.dumps)
+
+
+def _run_row(summary: RunSummary, started_at: datetime, finished_at: datetime) -> dict[str, Any]:
+    return {
+        "run_id": summary.run_id, "started_at": started_at, "finished_at": finished_at,
+        "dumps_seen": summary.dumps_seen, "dumps_new": summary.dumps_new,
+        "dumps_changed": summary.dumps_changed, "dumps_unchanged": summary.dumps_unchanged,
+        "dumps_rejected": summary.dumps_rejected, "articles_parsed": summary.articles_parsed,
+        "articles_new": summary.counts.new, "articles_updated": summary.counts.updated,
+        "articles_duplicate": summary.counts.duplicate, "mentions_new": summary.counts.mentions,
+        "topics_new": summary.counts.topics, "rejects_new": summary.rejects,
+    }
+
+
+def _repair_published_state(store: Warehouse, current: Generation | None) -> None:
+    """After a kill between commit and views, re-point the symlinks and rebuild the views."""
+    if current is None:
+        return
+    store.link_tables(current)
+    if views.views_generation(store.views_path) != current.name:
+        views.write_views_file(store.views_path, current)
+
+
+def top_countries(store: Warehouse, limit: int = 10) -> list[tuple[str, str, int, int]]:
+    """The most-mentioned countries in the published warehouse."""
+    if not store.views_path.exists():
+        return []
+    import duckdb
+
+    with duckdb.connect(str(store.views_path), read_only=True) as con:
+        rows = con.execute(
+            "select country_code, country, articles, mentions from mentions_by_country "
+            "order by articles desc, mentions desc, country_code limit ?", [limit]).fetchall()
+    return [(str(a), str(b), int(c), int(d)) for a, b, c, d in rows]
+
+
+class _Stopwatch:
+    def __init__(self, laps: dict[str, float]) -> None:
+        self.laps = laps
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self.last
+        self.last = now
+
+
+logging.getLogger("newsmill").setLevel(logging.INFO)

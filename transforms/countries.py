@@ -1,0 +1,36 @@
+"""ISO 3166-1 countries and their everyday English names, from pycountry."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pycountry
+
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+
+
+def everyday_name(formal: str) -> str:
+    """Turn ISO list names into the order people write them.
+
+    "Congo, The Democratic Republic of the" -> "The Democratic Republic of the Congo",
+    "Virgin Islands, British" -> "British Virgin Islands", "Holy See (Vatican City State)" ->
+    "Holy See".
+    """
+    name = _PARENTHESIS.sub("", formal).strip()
+    if ", " not in name:
+        return name
+    head, tail = name.split(", ", 1)
+    if tail.endswith((" of", " of the")) or " " not in tail:
+        return f"{tail} {head}"
+    return name
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """alpha-2 code -> everyday English name, for every ISO 3166-1 country."""
+    names = {}
+    for country in pycountry.countries:
+        formal = getattr(country, "common_name", None) or country.name
+        names[country.alpha_2] = everyday_name(formal)
+    return dict(sorted(names.items()))

@@ -1,0 +1,137 @@
+"""Format detection by content: gzip, WARC, HTML, JSON and Daily8 text told apart by their bytes.
+
+The file name is never trusted: a `.txt` holding HTML is read as HTML, and a gzip without `.gz`
+is still unpacked. Whatever cannot be recognised becomes a clear Reject.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from transforms.records import ParsedItem, Reject
+from transforms.text import decode_text
+
+GZIP_MAGIC = b"\x1f\x8b"
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Size limits that protect a run from hostile files."""
+
+    max_file_bytes: int  # whole-file formats (text, JSON, HTML) larger than this are refused
+    max_decompressed_bytes: int  # a gzip that inflates past this is refused
+
+
+@dataclass(frozen=True, slots=True)
+class Dump:
+    """A recognised dump: its format name and a lazy stream of parsed items."""
+
+    format: str
+    items: Iterator[ParsedItem]
+
+
+def _single(reject: Reject) -> Iterator[ParsedItem]:
+    yield reject
+
+
+def refuse(format_name: str, reason: str, detail: str) -> Dump:
+    """A dump that is refused as a whole."""
+    return Dump(format_name, _single(Reject(reason, detail)))
+
+
+def _gunzip(data: bytes, limit: int) -> bytes | Reject:
+    """Inflate with a hard output cap so a gzip bomb costs at most `limit` bytes of memory."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = bytearray()
+    pending = data
+    try:
+        while pending:
+            out += inflater.decompress(pending, limit + 1 - len(out))
+            if len(out) > limit:
+                return Reject(
+                    "too_large",
+                    f"gzip inflates past the limit of {limit // (1024 * 1024)} MiB "
+                    "(NEWSMILL_MAX_DECOMPRESSED_MB)",
+                )
+            pending = inflater.unconsumed_tail
+            if inflater.eof:
+                # Concatenated gzip members are legal; continue with the next one.
+                rest = inflater.unused_data
+                if not rest.strip(b"\x00"):
+                    break
+                inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                pending = rest
+        if not inflater.eof:
+            return Reject("truncated_gzip", f"the gzip stream ends early after {len(out)} bytes")
+    except zlib.error as err:
+        return Reject("bad_gzip", f"not a valid gzip stream: {err}")
+    return bytes(out)
+
+
+def _head_of_gzip(head: bytes) -> bytes:
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 512)
+    except zlib.error:
+        return b""
+
+
+def read_dump(stream: BinaryIO, *, size: int, captured_at: datetime, limits: Limits) -> Dump:
+    """Recognise a dump by its content and return its parsed items (lazy for WARC)."""
+    from transforms.formats.warc import iter_warc, looks_like_warc
+
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    if head.startswith(GZIP_MAGIC) and looks_like_warc(_head_of_gzip(head)):
+        return Dump("warc", iter_warc(stream, captured_at=captured_at))
+    if looks_like_warc(head):
+        return Dump("warc", iter_warc(stream, captured_at=captured_at))
+    if size > limits.max_file_bytes:
+        return refuse(
+            "unknown", "too_large",
+            f"{size} bytes is over the limit of {limits.max_file_bytes // (1024 * 1024)} MiB "
+            "(NEWSMILL_MAX_FILE_MB)",
+        )
+    data = stream.read(limits.max_file_bytes + 1)
+    compression = ""
+    if data.startswith(GZIP_MAGIC):
+        inflated = _gunzip(data, limits.max_decompressed_bytes)
+        if isinstance(inflated, Reject):
+            return Dump("gzip", _single(inflated))
+        data, compression = inflated, "+gzip"
+        if looks_like_warc(data[:SNIFF_BYTES]):
+            return Dump("warc", iter_warc(io.BytesIO(data), captured_at=captured_at))
+    return _read_content(data, compression=compression, captured_at=captured_at)
+
+
+def _read_content(data: bytes, *, compression: str, captured_at: datetime) -> Dump:
+    from transforms.formats.daily8 import looks_like_daily8, parse_daily8_page
+    from transforms.formats.html import looks_like_html, parse_html_page
+    from transforms.formats.jsonrecords import looks_like_json, parse_json_records
+
+    if looks_like_html(data[:SNIFF_BYTES]):
+        return Dump(
+            "html" + compression,
+            _single_item(parse_html_page(data, url=None, captured_at=captured_at)),
+        )
+    text = decode_text(data)
+    if isinstance(text, Reject):
+        return Dump("unknown" + compression, _single(text))
+    if looks_like_json(text):
+        return Dump("json" + compression, parse_json_records(text))
+    if looks_like_daily8(text):
+        return Dump("daily8" + compression, iter(parse_daily8_page(text, captured_at=captured_at)))
+    return refuse(
+        "unknown" + compression, "unknown_format",
+        "not a Daily8 page, JSON/JSON Lines, HTML or WARC "
+        f"(starts with {text[:60].strip()!r})",
+    )
+
+
+def _single_item(item: ParsedItem) -> Iterator[ParsedItem]:
+    yield item

@@ -1,0 +1,272 @@
+"""Dedup candidate rows against the warehouse and write them into a new generation.
+
+One story, one row: candidates are matched by article_id, and a URL-less article whose dump named
+no source (Daily8's compact pages) is matched by title to the sourced copy of the same story. The
+row kept is the one with the fullest body; missing fields are filled from the other copy. Rows of
+this run are buffered and flushed in parts; rows already in the warehouse are dropped or re-keyed by
+rewriting their part, with its mentions and topics, in the new generation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from warehouse import schema
+from warehouse.ingest import ROW, BatchResult
+from warehouse.store import PART_PREFIX, Generation
+
+log = logging.getLogger("newsmill.merge")
+
+BUFFER = "<buffer>"
+FLUSH_ROWS = 50_000
+# Fields a kept row borrows from the copy it replaces when it has none of its own.
+FILLABLE = ("source", "url", "published_at", "published_date", "date_text", "language")
+PRECISION_RANK = {"exact": 3, "day": 2, "relative": 1, "unknown": 0}
+_INDEX_COLUMNS = ["article_id", "title_key", "source", "url", "body_chars", "first_seen_at",
+                  "published_at", "published_date", "date_precision", "date_text", "language"]
+
+
+@dataclass(slots=True)
+class Entry:
+    """What the merger remembers of a kept article: enough to compare, fill and locate it."""
+
+    part: str
+    values: dict[str, Any]  # the _INDEX_COLUMNS of the kept row
+
+
+@dataclass(slots=True)
+class PartEdit:
+    """Changes to a part that is already written: rows to drop and rows to re-key."""
+
+    drop: set[str] = field(default_factory=set)
+    rekey: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class MergeCounts:
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    mentions: int = 0
+    topics: int = 0
+
+
+class Merger:
+    """Decides, candidate by candidate and in a fixed order, which rows the warehouse keeps."""
+
+    def __init__(self, generation: Generation) -> None:
+        self.generation = generation
+        self.entries: dict[str, Entry] = {}
+        self.sourced_by_title: dict[str, set[str]] = {}
+        self.sourceless_by_title: dict[str, str] = {}
+        self.edits: dict[str, PartEdit] = {}
+        self.buffer: dict[str, tuple[int, int, dict[str, Any]]] = {}  # id -> (batch, row, row)
+        self.batches: list[BatchResult] = []
+        self.parts_written = 0
+        self.counts = MergeCounts()
+        self._load_index()
+
+    # -- index ---------------------------------------------------------------------------------
+    def _load_index(self) -> None:
+        for path in self.generation.parts("article"):
+            part = path.stem
+            table = self.generation.read_part("article", part).select(_INDEX_COLUMNS)
+            for values in table.to_pylist():
+                self._remember(values, part)
+
+    def _remember(self, values: dict[str, Any], part: str) -> None:
+        article_id = values["article_id"]
+        self.entries[article_id] = Entry(part, {k: values[k] for k in _INDEX_COLUMNS})
+        if values["url"] is None:
+            key = values["title_key"]
+            if values["source"] is None:
+                self.sourceless_by_title[key] = article_id
+            else:
+                self.sourced_by_title.setdefault(key, set()).add(article_id)
+
+    def _forget(self, article_id: str) -> Entry:
+        entry = self.entries.pop(article_id)
+        values = entry.values
+        if values["url"] is None:
+            key = values["title_key"]
+            if values["source"] is None:
+                if self.sourceless_by_title.get(key) == article_id:
+                    del self.sourceless_by_title[key]
+            else:
+                self.sourced_by_title.get(key, set()).discard(article_id)
+        if entry.part == BUFFER:
+            del self.buffer[article_id]
+        else:
+            self.edits.setdefault(entry.part, PartEdit()).drop.add(article_id)
+        return entry
+
+    # -- decisions -----------------------------------------------------------------------------
+    def add_batch(self, batch: BatchResult) -> dict[str, int]:
+        """Merge one batch; returns new-article counts per dump_id."""
+        batch_no = len(self.batches)
+        self.batches.append(batch)
+        new_per_dump: dict[str, int] = {}
+        for row_no, row in enumerate(batch.articles.to_pylist()):
+            if self._decide(batch_no, row_no, row):
+                new_per_dump[row["dump_id"]] = new_per_dump.get(row["dump_id"], 0) + 1
+        if len(self.buffer) >= FLUSH_ROWS:
+            self.flush()
+        return new_per_dump
+
+    def _decide(self, batch_no: int, row_no: int, row: dict[str, Any]) -> bool:
+        """Keep, replace or drop one candidate. True when it is a new article."""
+        key = row["title_key"]
+        if row["url"] is None and row["source"] is None and self.sourced_by_title.get(key):
+            row["article_id"] = min(self.sourced_by_title[key])
+        article_id = row["article_id"]
+        existing = self.entries.get(article_id)
+        if existing is None and row["url"] is None and row["source"] is not None:
+            sourceless = self.sourceless_by_title.get(key)
+            if sourceless is not None:
+                existing = self.entries[sourceless]
+        if existing is None:
+            self._keep(batch_no, row_no, row)
+            self.counts.new += 1
+            return True
+        old_id = existing.values["article_id"]
+        if row["body_chars"] > existing.values["body_chars"]:
+            _fill_from(row, existing.values)
+            self._forget(old_id)
+            self._keep(batch_no, row_no, row)
+            self.counts.updated += 1
+        elif old_id != article_id:
+            # The sourceless copy holds the fuller text: keep it under the sourced id.
+            patch = {k: row[k] for k in FILLABLE if existing.values[k] is None}
+            patch.update(_better_date(row, existing.values))
+            self._rekey(old_id, article_id, patch)
+            self.counts.updated += 1
+        else:
+            self.counts.duplicate += 1
+        return False
+
+    def _keep(self, batch_no: int, row_no: int, row: dict[str, Any]) -> None:
+        self.buffer[row["article_id"]] = (batch_no, row_no, row)
+        self._remember(row, BUFFER)
+
+    def _rekey(self, old_id: str, new_id: str, patch: dict[str, Any]) -> None:
+        entry = self.entries[old_id]
+        if entry.part == BUFFER:
+            batch_no, row_no, row = self.buffer[old_id]
+            self._forget(old_id)
+            row.update(patch, article_id=new_id)
+            self._keep(batch_no, row_no, row)
+            return
+        self._forget(old_id)
+        edit = self.edits.setdefault(entry.part, PartEdit())
+        edit.drop.discard(old_id)
+        edit.rekey[old_id] = (new_id, patch)
+        values = {**entry.values, **patch, "article_id": new_id}
+        self._remember(values, entry.part)
+
+    # -- writing -------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Write the buffered rows as one new part of article, mention and topic."""
+        if not self.buffer:
+            return
+        part = f"{PART_PREFIX}{self.generation.name}-{self.parts_written:04d}"
+        self.parts_written += 1
+        rows = sorted(self.buffer.values(), key=lambda item: (item[0], item[1]))
+        articles = pa.Table.from_pylist([row for _, _, row in rows], schema=schema.ARTICLE)
+        articles = articles.sort_by([("published_date", "ascending"), ("article_id", "ascending")])
+        mentions, topics = [], []
+        for batch_no in sorted({b for b, _, _ in rows}):
+            kept = {row_no: row["article_id"] for b, row_no, row in rows if b == batch_no}
+            mentions.append(_take_children(self.batches[batch_no].mentions, kept, schema.MENTION))
+            topics.append(_take_children(self.batches[batch_no].topics, kept, schema.TOPIC))
+        mention_table = pa.concat_tables(mentions)
+        topic_table = pa.concat_tables(topics)
+        self.counts.mentions += mention_table.num_rows
+        self.counts.topics += topic_table.num_rows
+        self.generation.write_part("article", part, articles)
+        self.generation.write_part("mention", part, mention_table)
+        self.generation.write_part("topic", part, topic_table)
+        for article_id in self.buffer:
+            self.entries[article_id].part = part
+        self.buffer.clear()
+        self.batches = [_empty_batch()] * len(self.batches)  # free memory, keep numbering
+        log.info("wrote %s: %d articles", part, articles.num_rows)
+
+    def finish(self) -> MergeCounts:
+        """Flush the buffer and apply drops and re-keys to parts written earlier."""
+        self.flush()
+        for part, edit in sorted(self.edits.items()):
+            self._apply_edit(part, edit)
+        self.edits.clear()
+        return self.counts
+
+    def _apply_edit(self, part: str, edit: PartEdit) -> None:
+        gone = pa.array(sorted(edit.drop | set(edit.rekey)), pa.string())
+        for table_name in schema.ARTICLE_TABLES:
+            table = self.generation.read_part(table_name, part)
+            keep = pc.invert(pc.is_in(table["article_id"], value_set=gone))
+            rekeyed = table.filter(pc.is_in(table["article_id"], value_set=gone))
+            table = table.filter(keep)
+            if edit.rekey and rekeyed.num_rows:
+                rekeyed = _rekey_rows(rekeyed, edit.rekey, patch=table_name == "article")
+                survivors = {new for new, _ in edit.rekey.values()} - edit.drop
+                rekeyed = rekeyed.filter(pc.is_in(
+                    rekeyed["article_id"], value_set=pa.array(sorted(survivors), pa.string())))
+                table = pa.concat_tables([table, rekeyed.cast(table.schema)])
+            self.generation.write_part(table_name, part, table)
+
+
+def _fill_from(row: dict[str, Any], other: dict[str, Any]) -> None:
+    for key in FILLABLE:
+        if row.get(key) is None and other.get(key) is not None:
+            row[key] = other[key]
+    row.update(_better_date(row, other))
+    row["first_seen_at"] = _earliest(row["first_seen_at"], other["first_seen_at"])
+
+
+def _better_date(row: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """The more precise of two publication dates ("exact" over "day" over "relative")."""
+    if PRECISION_RANK[other["date_precision"]] > PRECISION_RANK[row["date_precision"]]:
+        return {k: other[k] for k in ("published_at", "published_date", "date_precision",
+                                      "date_text")}
+    return {}
+
+
+def _earliest(a: datetime, b: datetime | None) -> datetime:
+    return a if b is None or a <= b else b
+
+
+def _rekey_rows(table: pa.Table, rekey: dict[str, tuple[str, dict[str, Any]]],
+                *, patch: bool) -> pa.Table:
+    rows = table.to_pylist()
+    for row in rows:
+        target = rekey.get(row["article_id"])
+        if target is None:
+            row["article_id"] = ""
+            continue
+        new_id, fields = target
+        row["article_id"] = new_id
+        if patch:
+            row.update(fields)
+    return pa.Table.from_pylist(rows, schema=table.schema)
+
+
+def _take_children(table: pa.Table, kept: dict[int, str], target: pa.Schema) -> pa.Table:
+    """Mention/topic candidates of the kept rows, re-keyed to their final article_id."""
+    rows = pa.array(list(kept), pa.int32())
+    chosen = table.filter(pc.is_in(table[ROW], value_set=rows))
+    ids = pa.array([kept[r] for r in chosen[ROW].to_pylist()], pa.string())
+    chosen = chosen.set_column(chosen.schema.get_field_index("article_id"), "article_id", ids)
+    return chosen.drop_columns([ROW]).cast(target)
+
+
+def _empty_batch() -> BatchResult:
+    from warehouse.ingest import MENTION_CANDIDATE, REJECT_CANDIDATE, TOPIC_CANDIDATE
+
+    return BatchResult([], schema.ARTICLE.empty_table(), MENTION_CANDIDATE.empty_table(),
+                       TOPIC_CANDIDATE.empty_table(), REJECT_CANDIDATE.empty_table())

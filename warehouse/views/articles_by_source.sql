@@ -1,0 +1,22 @@
+-- Sources by volume: unique articles per source and the days they cover.
+-- Grain: one row per source ('(unknown)' when the dump did not say).
+with articles as (
+    select
+        coalesce(source, '(unknown)') as source,
+        coalesce(published_date, cast(first_seen_at as date)) as day
+    from article
+),
+
+final as (
+    select
+        source,
+        count(*) as articles,
+        min(day) as first_day,
+        max(day) as last_day,
+        count(*) / sum(count(*)) over () as share
+    from articles
+    group by source
+)
+
+select * from final
+order by articles desc, source
