@@ -1,0 +1,359 @@
+"""Article text -> IPTC Media Topic scores, from a curated weighted lexicon and optional weak model.
+
+The lexicon lives in `transforms/data/topics/NN-*.txt` (NN = the top-level Media Topic number), one
+`weight term` per line. A term is a word or a phrase; a trailing `*` matches any word that starts
+with the last word ("elect*" is not used: it would match "electric"). Text and terms are
+lower-cased and split into runs of ASCII letters and digits, so "fly-half" in the lexicon matches
+"fly-half", "fly half" and "Fly-Half" in an article.
+
+Each topic's raw evidence is the sum, over lexicon terms found, of `weight * (1 + ln(count))`, where
+a word in the title counts `TITLE_WEIGHT` times. Topics are ranked by raw evidence. The 0..1 score
+is `confidence * raw / raw_of_best`, where `confidence = 1 - exp(-raw_of_best / SATURATION)` says
+how much topical vocabulary the article has at all. Rows with a score below `SCORE_THRESHOLD` are
+dropped, except rank 1, so any article with text gets at least one row.
+
+`train_topic_model` learns extra word weights by weak supervision: it labels a corpus with the
+lexicon, keeps the articles the lexicon is sure about, and measures which words are much more
+common in one topic's articles than in the rest (a smoothed log-odds ratio). Passing that model to
+`score_topics` mixes its evidence with the lexicon's. No labelled data is involved.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from transforms.records import TopicScore
+
+TOPIC_LABELS: dict[str, str] = {
+    "medtop:01000000": "arts, culture, entertainment and media",
+    "medtop:02000000": "crime, law and justice",
+    "medtop:03000000": "disaster, accident and emergency incident",
+    "medtop:04000000": "economy, business and finance",
+    "medtop:05000000": "education",
+    "medtop:06000000": "environment",
+    "medtop:07000000": "health",
+    "medtop:08000000": "human interest",
+    "medtop:09000000": "labour",
+    "medtop:10000000": "lifestyle and leisure",
+    "medtop:11000000": "politics",
+    "medtop:12000000": "religion",
+    "medtop:13000000": "science and technology",
+    "medtop:14000000": "society",
+    "medtop:15000000": "sport",
+    "medtop:16000000": "conflict, war and peace",
+    "medtop:17000000": "weather",
+}
+TOPIC_CODES: tuple[str, ...] = tuple(TOPIC_LABELS)
+
+SCORE_THRESHOLD = 0.25  # rows below this score are dropped (rank 1 is always kept)
+TITLE_WEIGHT = 3.0  # a title word counts as this many body words
+SATURATION = 12.0  # raw evidence at which confidence reaches 1 - 1/e
+MODEL_SHARE = 0.5  # weight of the weak model's evidence when a model is given
+FALLBACK_CODE = "medtop:08000000"  # rank 1 for text with no topical words at all (score 0)
+
+LEXICON_DIR = Path(__file__).parent / "data" / "topics"
+_WORD = re.compile(r"[a-z0-9]+")
+_MIN_PREFIX = 3
+_MEMO_LIMIT = 500_000  # distinct words remembered before the word cache is cleared
+
+Entries = tuple[tuple[int, float], ...]  # (topic index, weight) pairs
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A multiword lexicon term, indexed by its first word."""
+
+    rest: tuple[str, ...]  # the words after the first
+    last_is_prefix: bool
+    entries: Entries
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The parsed lexicon: exact words, word prefixes and phrases, each with topic weights."""
+
+    words: dict[str, Entries]
+    prefixes: dict[str, Entries]
+    phrases: dict[str, tuple[Phrase, ...]]
+    term_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TopicModel:
+    """Word weights learned by weak supervision; see `train_topic_model`."""
+
+    weights: dict[str, Entries]
+    documents: int  # articles seen
+    labelled: tuple[int, ...]  # per topic, articles the lexicon labelled with confidence
+
+
+def _merge(entries: dict[int, float], more: Entries) -> None:
+    """Keep the largest weight per topic when several terms match the same word."""
+    for index, weight in more:
+        if weight > entries.get(index, 0.0):
+            entries[index] = weight
+
+
+def parse_lexicon_lines(lines: Iterable[str], topic_index: int, source: str) -> list[
+    tuple[tuple[str, ...], bool, float, int]
+]:
+    """Parse `weight term` lines into (words, last_is_prefix, weight, topic index) tuples."""
+    terms: list[tuple[tuple[str, ...], bool, float, int]] = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        weight_text, _, term = line.partition(" ")
+        try:
+            weight = float(weight_text)
+        except ValueError as err:
+            raise ValueError(f"{source}:{number}: weight {weight_text!r} is not a number") from err
+        term = term.strip().lower()
+        is_prefix = term.endswith("*")
+        words = tuple(_WORD.findall(term.rstrip("*")))
+        if not words or weight <= 0:
+            raise ValueError(f"{source}:{number}: need a positive weight and a term: {line!r}")
+        if is_prefix and len(words) == 1 and len(words[0]) < _MIN_PREFIX:
+            raise ValueError(f"{source}:{number}: prefix {words[-1]!r} is too short")
+        terms.append((words, is_prefix, weight, topic_index))
+    return terms
+
+
+def build_lexicon(terms: Iterable[tuple[tuple[str, ...], bool, float, int]]) -> Lexicon:
+    """Index parsed terms for fast lookup."""
+    words: dict[str, dict[int, float]] = {}
+    prefixes: dict[str, dict[int, float]] = {}
+    phrases: dict[tuple[tuple[str, ...], bool], dict[int, float]] = {}
+    count = 0
+    for term_words, is_prefix, weight, index in terms:
+        count += 1
+        if len(term_words) > 1:
+            target = phrases.setdefault((term_words, is_prefix), {})
+        elif is_prefix:
+            target = prefixes.setdefault(term_words[0], {})
+        else:
+            target = words.setdefault(term_words[0], {})
+        _merge(target, ((index, weight),))
+    by_first: dict[str, list[Phrase]] = {}
+    for (term_words, is_prefix), entries in sorted(phrases.items()):
+        phrase = Phrase(term_words[1:], is_prefix, tuple(sorted(entries.items())))
+        by_first.setdefault(term_words[0], []).append(phrase)
+    return Lexicon(
+        words={w: tuple(sorted(e.items())) for w, e in words.items()},
+        prefixes={p: tuple(sorted(e.items())) for p, e in prefixes.items()},
+        phrases={w: tuple(p) for w, p in by_first.items()},
+        term_count=count,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
+    """Read every `NN-*.txt` lexicon file once per process."""
+    terms: list[tuple[tuple[str, ...], bool, float, int]] = []
+    for path in sorted(directory.glob("[0-9][0-9]-*.txt")):
+        code = f"medtop:{path.name[:2]}000000"
+        if code not in TOPIC_LABELS:
+            raise ValueError(f"{path.name}: {code} is not a top-level Media Topic")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        terms.extend(parse_lexicon_lines(lines, TOPIC_CODES.index(code), path.name))
+    if not terms:
+        raise FileNotFoundError(f"no lexicon files in {directory}")
+    return build_lexicon(terms)
+
+
+_word_memo: dict[str, Entries] = {}
+
+
+def _word_entries(lexicon: Lexicon, word: str) -> Entries:
+    """Topic weights of one word: exact entries merged with every matching prefix."""
+    found: dict[int, float] = {}
+    exact = lexicon.words.get(word)
+    if exact:
+        _merge(found, exact)
+    prefixes = lexicon.prefixes
+    for end in range(_MIN_PREFIX, len(word) + 1):
+        more = prefixes.get(word[:end])
+        if more:
+            _merge(found, more)
+    return tuple(sorted(found.items()))
+
+
+def _phrase_counts(
+    lexicon: Lexicon, words: Sequence[str], weight: float, into: dict[Phrase, float]
+) -> None:
+    """Add `weight` to `into[phrase]` for every phrase occurrence in `words`."""
+    phrases = lexicon.phrases
+    size = len(words)
+    for start, word in enumerate(words):
+        candidates = phrases.get(word)
+        if candidates is None:
+            continue
+        for phrase in candidates:
+            rest = phrase.rest
+            end = start + 1 + len(rest)
+            if end > size:
+                continue
+            following = words[start + 1 : end]
+            if phrase.last_is_prefix:
+                matched = tuple(following[:-1]) == rest[:-1] and following[-1].startswith(rest[-1])
+            else:
+                matched = tuple(following) == rest
+            if matched:
+                into[phrase] = into.get(phrase, 0.0) + weight
+
+
+def _term_counts(title: str, body: str) -> tuple[Counter[str], list[str], list[str]]:
+    title_words = _WORD.findall(title.lower())
+    body_words = _WORD.findall(body.lower())
+    counts: Counter[str] = Counter(body_words)
+    for word in title_words:
+        counts[word] += TITLE_WEIGHT
+    return counts, title_words, body_words
+
+
+def _tf(count: float) -> float:
+    return 1.0 + math.log(count) if count > 1.0 else count
+
+
+def lexicon_evidence(title: str, body: str, lexicon: Lexicon | None = None) -> list[float]:
+    """Raw lexicon evidence per topic, in `TOPIC_CODES` order."""
+    lexicon = lexicon or load_lexicon()
+    counts, title_words, body_words = _term_counts(title, body)
+    return _evidence(lexicon, counts, title_words, body_words)
+
+
+def _evidence(
+    lexicon: Lexicon, counts: Counter[str], title_words: list[str], body_words: list[str]
+) -> list[float]:
+    raw = [0.0] * len(TOPIC_CODES)
+    memo = _word_memo
+    if len(memo) > _MEMO_LIMIT:
+        memo.clear()
+    for word, count in counts.items():
+        entries = memo.get(word)
+        if entries is None:
+            entries = memo[word] = _word_entries(lexicon, word)
+        if entries:
+            factor = _tf(count)
+            for index, weight in entries:
+                raw[index] += weight * factor
+    phrase_hits: dict[Phrase, float] = {}
+    _phrase_counts(lexicon, body_words, 1.0, phrase_hits)
+    _phrase_counts(lexicon, title_words, TITLE_WEIGHT, phrase_hits)
+    for phrase, count in phrase_hits.items():
+        factor = _tf(count)
+        for index, weight in phrase.entries:
+            raw[index] += weight * factor
+    return raw
+
+
+def _model_evidence(model: TopicModel, counts: Counter[str]) -> list[float]:
+    raw = [0.0] * len(TOPIC_CODES)
+    weights = model.weights
+    for word in counts:
+        entries = weights.get(word)
+        if entries:
+            for index, weight in entries:
+                raw[index] += weight
+    return raw
+
+
+def _shares(raw: list[float]) -> list[float]:
+    total = sum(raw)
+    return [value / total for value in raw] if total > 0 else raw
+
+
+def score_topics(title: str, body: str, *, model: TopicModel | None = None) -> list[TopicScore]:
+    """Rank the IPTC top-level topics of one article; rows scored below SCORE_THRESHOLD are dropped."""
+    if not (title.strip() or body.strip()):
+        return []
+    lexicon = load_lexicon()
+    counts, title_words, body_words = _term_counts(title, body)
+    raw = _evidence(lexicon, counts, title_words, body_words)
+    method = "lexicon"
+    best_raw = max(raw)
+    if model is not None and model.weights:
+        learned = _model_evidence(model, counts)
+        if any(learned):
+            method = "lexicon+model"
+            lexicon_share = _shares(raw)
+            model_share = _shares(learned)
+            ranking = [
+                (1.0 - MODEL_SHARE) * a + MODEL_SHARE * b
+                for a, b in zip(lexicon_share, model_share, strict=True)
+            ]
+            best_raw = max(best_raw, max(learned))
+        else:
+            ranking = raw
+    else:
+        ranking = raw
+    top = max(ranking)
+    if top <= 0.0:
+        return [TopicScore(FALLBACK_CODE, TOPIC_LABELS[FALLBACK_CODE], 0.0, 1, "fallback")]
+    confidence = 1.0 - math.exp(-best_raw / SATURATION)
+    order = sorted(range(len(TOPIC_CODES)), key=lambda i: (-ranking[i], i))
+    rows: list[TopicScore] = []
+    for rank, index in enumerate(order, start=1):
+        score = round(confidence * ranking[index] / top, 4)
+        if rank > 1 and score < SCORE_THRESHOLD:
+            break
+        code = TOPIC_CODES[index]
+        rows.append(TopicScore(code, TOPIC_LABELS[code], score, rank, method))
+    return rows
+
+
+def train_topic_model(
+    texts: Iterable[str | tuple[str, str]],
+    *,
+    min_documents: int = 5,
+    min_margin: float = 1.5,
+    min_log_odds: float = 1.0,
+    max_weight: float = 3.0,
+) -> TopicModel:
+    """Learn word weights from unlabelled articles ((title, body) pairs or bodies) via the lexicon."""
+    lexicon = load_lexicon()
+    topics = len(TOPIC_CODES)
+    doc_freq: dict[str, list[int]] = {}
+    labelled = [0] * topics
+    documents = 0
+    for item in texts:
+        title, body = item if isinstance(item, tuple) else ("", item)
+        documents += 1
+        counts, title_words, body_words = _term_counts(title, body)
+        raw = _evidence(lexicon, counts, title_words, body_words)
+        order = sorted(range(topics), key=lambda i: -raw[i])
+        best, second = raw[order[0]], raw[order[1]]
+        if best < SATURATION or best < min_margin * second:
+            continue
+        label = order[0]
+        labelled[label] += 1
+        for word in counts:
+            if len(word) > 2 and not word.isdigit():
+                doc_freq.setdefault(word, [0] * topics)[label] += 1
+    total = sum(labelled)
+    weights: dict[str, Entries] = {}
+    if total == 0:
+        return TopicModel({}, documents, tuple(labelled))
+    for word, freqs in doc_freq.items():
+        seen = sum(freqs)
+        if seen < min_documents:
+            continue
+        entries: list[tuple[int, float]] = []
+        for index, inside in enumerate(freqs):
+            if labelled[index] == 0 or inside == 0:
+                continue
+            outside_docs = total - labelled[index]
+            p_in = (inside + 0.5) / (labelled[index] + 1.0)
+            p_out = (seen - inside + 0.5) / (outside_docs + 1.0)
+            log_odds = math.log(p_in / p_out)
+            if log_odds >= min_log_odds:
+                entries.append((index, min(max_weight, log_odds)))
+        if entries:
+            weights[word] = tuple(entries)
+    return TopicModel(weights, documents, tuple(labelled))
