@@ -67,7 +67,15 @@ _LOGIN_PHRASES = re.compile(
 _TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.I)
 _ISO_WITH_TIME = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}")
 _JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"')
-_LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+_LANG_CODE = re.compile(r"^[a-z]{2}$")  # ISO 639-1; "utf-8" in a language tag is not a language
+_SUPERSETS = {
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+}
 
 # Where pages state their publication timestamp, best first (htmldate finds the day; these give
 # the time of day when the page has one).
@@ -132,9 +140,9 @@ def decode_html(data: bytes, declared_charset: str | None = None) -> str:
 
 
 def _legacy_alias(charset: str) -> str:
-    """Browsers read latin-1 and ascii labels as cp1252 (WHATWG encoding standard)."""
+    """Browsers read legacy labels as their supersets (WHATWG encoding standard)."""
     name = codecs.lookup(charset).name
-    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+    return _SUPERSETS.get(name, name)
 
 
 def _parse_page(html: bytes | str, url: str | None, captured_at: datetime) -> Article | Reject:
