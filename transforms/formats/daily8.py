@@ -337,6 +337,8 @@ def _parse_main(
             source = glued[0] or source
             when = glued[1]
             rest = rest[1:]
+    elif is_logo_layout and len(rest) == 1 and len(rest[0].text) <= _MAX_SOURCE_CHARS:
+        rest = []  # the page stops inside its source/date line: no body yet
     body = _clean_body([ln.text for ln in rest if not _is_title_copy(ln, title)])
     return _article(title, body, source, when, "main", captured)
 
@@ -381,7 +383,9 @@ def _teaser_starts_at(lines: list[_Line], i: int) -> bool:
     line, nxt = lines[i], (lines[i + 1] if i + 1 < len(lines) else None)
     if line.partial or nxt is None:
         return False
-    if _is_title_copy(nxt, line.text) and len(line.text) <= _MAX_TITLE_CHARS:
+    # A cut copy only counts right below its title (a blank there means a new block).
+    copy = nxt.text == line.text or (_is_title_copy(nxt, line.text) and not nxt.after_blank)
+    if copy and len(line.text) <= _MAX_TITLE_CHARS:
         return True
     if _is_when_line(nxt.text) or (nxt.partial and _WHEN_PREFIX.fullmatch(nxt.text)):
         after = lines[i + 2] if i + 2 < len(lines) else None
@@ -433,6 +437,8 @@ def _parse_teaser_a(block: list[_Line], captured: datetime) -> _Teaser:
     if rest and rest[0].text.startswith("time") and _is_when_line(rest[0].text):
         teaser.when = parse_when(rest[0].text.removeprefix("time"), captured)
         rest = rest[1:]
+    elif rest and rest[0].partial and rest[0].text.startswith("time"):
+        rest = rest[1:]  # cut inside the time line
     while rest and (bullet := _BULLET.fullmatch(rest[0].text)) and rest[0].text[0] == "•":
         if teaser.source is None and not rest[0].partial:
             teaser.source = bullet.group("text").strip()
