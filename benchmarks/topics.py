@@ -18,7 +18,13 @@ from pathlib import Path
 
 from transforms.records import Reject
 from transforms.text import decode_text
-from transforms.topics import TOPIC_LABELS, TopicModel, load_lexicon, score_topics, train_topic_model
+from transforms.topics import (
+    TOPIC_LABELS,
+    TopicModel,
+    load_lexicon,
+    score_topics,
+    train_topic_model,
+)
 
 BBC_TO_IPTC = {
     "business": "medtop:04000000",
@@ -81,7 +87,8 @@ def print_confusion(gold: list[str], predicted: list[str]) -> None:
     short = {code: TOPIC_LABELS[code].split(",")[0].split()[0][:9] for code in columns}
     print("gold \\ rank-1  " + " ".join(f"{short[c]:>9}" for c in columns))
     for name, code in BBC_TO_IPTC.items():
-        row = [sum(g == code and p == c for g, p in zip(gold, predicted, strict=True)) for c in columns]
+        pairs = list(zip(gold, predicted, strict=True))
+        row = [sum(g == code and p == c for g, p in pairs) for c in columns]
         print(f"{name:<14} " + " ".join(f"{n:>9}" for n in row))
 
 

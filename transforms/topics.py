@@ -26,7 +26,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
+
+import ahocorasick_rs as ac
 
 from transforms.records import TopicScore
 
@@ -60,28 +63,27 @@ FALLBACK_CODE = "medtop:08000000"  # rank 1 for text with no topical words at al
 LEXICON_DIR = Path(__file__).parent / "data" / "topics"
 _WORD = re.compile(r"[a-z0-9]+")
 _MIN_PREFIX = 3
-_MEMO_LIMIT = 500_000  # distinct words remembered before the word cache is cleared
+_FIRST = itemgetter(0)
 
 Entries = tuple[tuple[int, float], ...]  # (topic index, weight) pairs
 
 
 @dataclass(frozen=True, slots=True)
-class Phrase:
-    """A multiword lexicon term, indexed by its first word."""
-
-    rest: tuple[str, ...]  # the words after the first
-    last_is_prefix: bool
-    entries: Entries
-
-
-@dataclass(frozen=True, slots=True)
 class Lexicon:
-    """The parsed lexicon: exact words, word prefixes and phrases, each with topic weights."""
+    """The parsed lexicon as one Aho-Corasick automaton over spaced-out words.
 
-    words: dict[str, Entries]
-    prefixes: dict[str, Entries]
-    phrases: dict[str, tuple[Phrase, ...]]
-    term_count: int
+    Text is matched in the form `" w1  w2  w3 "`: every word keeps one space on each side, so an
+    exact term is `" word "`, a prefix term `" prefix"` and a phrase `" w1  w2 "`, and neither
+    word boundaries nor punctuation need checking after the match.
+    """
+
+    patterns: tuple[str, ...]
+    entries: tuple[Entries, ...]  # per pattern, the topic weights (prefix terms merged in)
+    automaton: ac.AhoCorasick
+
+    @property
+    def term_count(self) -> int:
+        return len(self.patterns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,17 +96,18 @@ class TopicModel:
 
 
 def _merge(entries: dict[int, float], more: Entries) -> None:
-    """Keep the largest weight per topic when several terms match the same word."""
+    """Keep the largest weight per topic when several terms match the same words."""
     for index, weight in more:
         if weight > entries.get(index, 0.0):
             entries[index] = weight
 
 
-def parse_lexicon_lines(lines: Iterable[str], topic_index: int, source: str) -> list[
-    tuple[tuple[str, ...], bool, float, int]
-]:
+Term = tuple[tuple[str, ...], bool, float, int]  # words, last word is a prefix, weight, topic
+
+
+def parse_lexicon_lines(lines: Iterable[str], topic_index: int, source: str) -> list[Term]:
     """Parse `weight term` lines into (words, last_is_prefix, weight, topic index) tuples."""
-    terms: list[tuple[tuple[str, ...], bool, float, int]] = []
+    terms: list[Term] = []
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -120,42 +123,38 @@ def parse_lexicon_lines(lines: Iterable[str], topic_index: int, source: str) -> 
         if not words or weight <= 0:
             raise ValueError(f"{source}:{number}: need a positive weight and a term: {line!r}")
         if is_prefix and len(words) == 1 and len(words[0]) < _MIN_PREFIX:
-            raise ValueError(f"{source}:{number}: prefix {words[-1]!r} is too short")
+            raise ValueError(f"{source}:{number}: prefix {words[0]!r} is too short")
         terms.append((words, is_prefix, weight, topic_index))
     return terms
 
 
-def build_lexicon(terms: Iterable[tuple[tuple[str, ...], bool, float, int]]) -> Lexicon:
-    """Index parsed terms for fast lookup."""
-    words: dict[str, dict[int, float]] = {}
-    prefixes: dict[str, dict[int, float]] = {}
-    phrases: dict[tuple[tuple[str, ...], bool], dict[int, float]] = {}
-    count = 0
-    for term_words, is_prefix, weight, index in terms:
-        count += 1
-        if len(term_words) > 1:
-            target = phrases.setdefault((term_words, is_prefix), {})
-        elif is_prefix:
-            target = prefixes.setdefault(term_words[0], {})
-        else:
-            target = words.setdefault(term_words[0], {})
-        _merge(target, ((index, weight),))
-    by_first: dict[str, list[Phrase]] = {}
-    for (term_words, is_prefix), entries in sorted(phrases.items()):
-        phrase = Phrase(term_words[1:], is_prefix, tuple(sorted(entries.items())))
-        by_first.setdefault(term_words[0], []).append(phrase)
-    return Lexicon(
-        words={w: tuple(sorted(e.items())) for w, e in words.items()},
-        prefixes={p: tuple(sorted(e.items())) for p, e in prefixes.items()},
-        phrases={w: tuple(p) for w, p in by_first.items()},
-        term_count=count,
-    )
+def _pattern(words: Sequence[str], is_prefix: bool) -> str:
+    return " " + "  ".join(words) + ("" if is_prefix else " ")
 
 
-@lru_cache(maxsize=1)
+def build_lexicon(terms: Iterable[Term]) -> Lexicon:
+    """Compile parsed terms into one automaton; a pattern inherits the prefix terms it extends."""
+    weights: dict[str, dict[int, float]] = {}
+    for words, is_prefix, weight, index in terms:
+        _merge(weights.setdefault(_pattern(words, is_prefix), {}), ((index, weight),))
+    prefix_patterns = {p for p in weights if not p.endswith(" ")}
+    patterns = tuple(sorted(weights))
+    entries: list[Entries] = []
+    for pattern in patterns:
+        merged = dict(weights[pattern])
+        for end in range(_MIN_PREFIX + 1, len(pattern)):
+            shorter = pattern[:end]
+            if shorter in prefix_patterns:
+                _merge(merged, tuple(weights[shorter].items()))
+        entries.append(tuple(sorted(merged.items())))
+    automaton = ac.AhoCorasick(list(patterns), matchkind=ac.MatchKind.LeftmostLongest)
+    return Lexicon(patterns, tuple(entries), automaton)
+
+
+@lru_cache(maxsize=4)
 def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     """Read every `NN-*.txt` lexicon file once per process."""
-    terms: list[tuple[tuple[str, ...], bool, float, int]] = []
+    terms: list[Term] = []
     for path in sorted(directory.glob("[0-9][0-9]-*.txt")):
         code = f"medtop:{path.name[:2]}000000"
         if code not in TOPIC_LABELS:
@@ -167,96 +166,40 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     return build_lexicon(terms)
 
 
-_word_memo: dict[str, Entries] = {}
-
-
-def _word_entries(lexicon: Lexicon, word: str) -> Entries:
-    """Topic weights of one word: exact entries merged with every matching prefix."""
-    found: dict[int, float] = {}
-    exact = lexicon.words.get(word)
-    if exact:
-        _merge(found, exact)
-    prefixes = lexicon.prefixes
-    for end in range(_MIN_PREFIX, len(word) + 1):
-        more = prefixes.get(word[:end])
-        if more:
-            _merge(found, more)
-    return tuple(sorted(found.items()))
-
-
-def _phrase_counts(
-    lexicon: Lexicon, words: Sequence[str], weight: float, into: dict[Phrase, float]
-) -> None:
-    """Add `weight` to `into[phrase]` for every phrase occurrence in `words`."""
-    phrases = lexicon.phrases
-    size = len(words)
-    for start, word in enumerate(words):
-        candidates = phrases.get(word)
-        if candidates is None:
-            continue
-        for phrase in candidates:
-            rest = phrase.rest
-            end = start + 1 + len(rest)
-            if end > size:
-                continue
-            following = words[start + 1 : end]
-            if phrase.last_is_prefix:
-                matched = tuple(following[:-1]) == rest[:-1] and following[-1].startswith(rest[-1])
-            else:
-                matched = tuple(following) == rest
-            if matched:
-                into[phrase] = into.get(phrase, 0.0) + weight
-
-
-def _term_counts(title: str, body: str) -> tuple[Counter[str], list[str], list[str]]:
-    title_words = _WORD.findall(title.lower())
-    body_words = _WORD.findall(body.lower())
-    counts: Counter[str] = Counter(body_words)
-    for word in title_words:
-        counts[word] += TITLE_WEIGHT
-    return counts, title_words, body_words
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
 
 
 def _tf(count: float) -> float:
     return 1.0 + math.log(count) if count > 1.0 else count
 
 
-def lexicon_evidence(title: str, body: str, lexicon: Lexicon | None = None) -> list[float]:
-    """Raw lexicon evidence per topic, in `TOPIC_CODES` order."""
-    lexicon = lexicon or load_lexicon()
-    counts, title_words, body_words = _term_counts(title, body)
-    return _evidence(lexicon, counts, title_words, body_words)
-
-
-def _evidence(
-    lexicon: Lexicon, counts: Counter[str], title_words: list[str], body_words: list[str]
-) -> list[float]:
+def _evidence(lexicon: Lexicon, title_words: list[str], body_words: list[str]) -> list[float]:
+    find = lexicon.automaton.find_matches_as_indexes
+    # pattern index -> count, a title hit counting TITLE_WEIGHT times
+    hits: dict[int, float] = dict(Counter(map(_FIRST, find(" " + "  ".join(body_words) + " "))))
+    if title_words:
+        title_hits = Counter(map(_FIRST, find(" " + "  ".join(title_words) + " ")))
+        for pattern, title_count in title_hits.items():
+            hits[pattern] = hits.get(pattern, 0.0) + TITLE_WEIGHT * title_count
     raw = [0.0] * len(TOPIC_CODES)
-    memo = _word_memo
-    if len(memo) > _MEMO_LIMIT:
-        memo.clear()
-    for word, count in counts.items():
-        entries = memo.get(word)
-        if entries is None:
-            entries = memo[word] = _word_entries(lexicon, word)
-        if entries:
-            factor = _tf(count)
-            for index, weight in entries:
-                raw[index] += weight * factor
-    phrase_hits: dict[Phrase, float] = {}
-    _phrase_counts(lexicon, body_words, 1.0, phrase_hits)
-    _phrase_counts(lexicon, title_words, TITLE_WEIGHT, phrase_hits)
-    for phrase, count in phrase_hits.items():
+    entries = lexicon.entries
+    for pattern, count in hits.items():
         factor = _tf(count)
-        for index, weight in phrase.entries:
+        for index, weight in entries[pattern]:
             raw[index] += weight * factor
     return raw
 
 
-def _model_evidence(model: TopicModel, counts: Counter[str]) -> list[float]:
+def lexicon_evidence(title: str, body: str) -> list[float]:
+    """Raw lexicon evidence per topic, in `TOPIC_CODES` order."""
+    return _evidence(load_lexicon(), _words(title), _words(body))
+
+
+def _model_evidence(model: TopicModel, words: Iterable[str]) -> list[float]:
     raw = [0.0] * len(TOPIC_CODES)
     weights = model.weights
-    for word in counts:
+    for word in set(words):
         entries = weights.get(word)
         if entries:
             for index, weight in entries:
@@ -270,16 +213,15 @@ def _shares(raw: list[float]) -> list[float]:
 
 
 def score_topics(title: str, body: str, *, model: TopicModel | None = None) -> list[TopicScore]:
-    """Rank the IPTC top-level topics of one article; rows scored below SCORE_THRESHOLD are dropped."""
+    """Rank the IPTC top-level topics of one article; rows under SCORE_THRESHOLD are dropped."""
     if not (title.strip() or body.strip()):
         return []
-    lexicon = load_lexicon()
-    counts, title_words, body_words = _term_counts(title, body)
-    raw = _evidence(lexicon, counts, title_words, body_words)
+    title_words, body_words = _words(title), _words(body)
+    raw = _evidence(load_lexicon(), title_words, body_words)
     method = "lexicon"
     best_raw = max(raw)
     if model is not None and model.weights:
-        learned = _model_evidence(model, counts)
+        learned = _model_evidence(model, title_words + body_words)
         if any(learned):
             method = "lexicon+model"
             lexicon_share = _shares(raw)
@@ -316,7 +258,7 @@ def train_topic_model(
     min_log_odds: float = 1.0,
     max_weight: float = 3.0,
 ) -> TopicModel:
-    """Learn word weights from unlabelled articles ((title, body) pairs or bodies) via the lexicon."""
+    """Learn word weights from unlabelled (title, body) pairs or bodies, labelled by the lexicon."""
     lexicon = load_lexicon()
     topics = len(TOPIC_CODES)
     doc_freq: dict[str, list[int]] = {}
@@ -325,15 +267,15 @@ def train_topic_model(
     for item in texts:
         title, body = item if isinstance(item, tuple) else ("", item)
         documents += 1
-        counts, title_words, body_words = _term_counts(title, body)
-        raw = _evidence(lexicon, counts, title_words, body_words)
+        title_words, body_words = _words(title), _words(body)
+        raw = _evidence(lexicon, title_words, body_words)
         order = sorted(range(topics), key=lambda i: -raw[i])
         best, second = raw[order[0]], raw[order[1]]
         if best < SATURATION or best < min_margin * second:
             continue
         label = order[0]
         labelled[label] += 1
-        for word in counts:
+        for word in set(title_words + body_words):
             if len(word) > 2 and not word.isdigit():
                 doc_freq.setdefault(word, [0] * topics)[label] += 1
     total = sum(labelled)
