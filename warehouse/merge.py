@@ -25,8 +25,10 @@ log = logging.getLogger("newsmill.merge")
 
 BUFFER = "<buffer>"
 FLUSH_ROWS = 50_000
-# Fields a kept row borrows from the copy it replaces when it has none of its own.
-FILLABLE = ("source", "url", "published_at", "published_date", "date_text", "language")
+# Fields a kept row borrows from the copy it replaces when it has none of its own. The date fields
+# move together, from whichever copy dates the story more precisely.
+FILLABLE = ("source", "url", "language")
+DATE_FIELDS = ("published_at", "published_date", "date_precision", "date_text")
 PRECISION_RANK = {"exact": 3, "day": 2, "relative": 1, "unknown": 0}
 _INDEX_COLUMNS = ["article_id", "title_key", "source", "url", "body_chars", "first_seen_at",
                   "published_at", "published_date", "date_precision", "date_text", "language"]
@@ -143,7 +145,7 @@ class Merger:
         elif old_id != article_id:
             # The sourceless copy holds the fuller text: keep it under the sourced id.
             patch = {k: row[k] for k in FILLABLE if existing.values[k] is None}
-            patch.update(_better_date(row, existing.values))
+            patch.update(_better_date(existing.values, row))
             self._rekey(old_id, article_id, patch)
             self.counts.updated += 1
         else:
@@ -230,10 +232,10 @@ def _fill_from(row: dict[str, Any], other: dict[str, Any]) -> None:
 
 
 def _better_date(row: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """The more precise of two publication dates ("exact" over "day" over "relative")."""
+    """`other`'s date fields when it dates the story more precisely than `row` (exact > day >
+    relative > unknown), else nothing."""
     if PRECISION_RANK[other["date_precision"]] > PRECISION_RANK[row["date_precision"]]:
-        return {k: other[k] for k in ("published_at", "published_date", "date_precision",
-                                      "date_text")}
+        return {k: other[k] for k in DATE_FIELDS}
     return {}
 
 

@@ -1,0 +1,145 @@
+"""Dedup rules of the merge step: one story, one row, fullest body, in any arrival order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from transforms.normalize import article_id, title_key
+from warehouse import schema
+from warehouse.ingest import MENTION_CANDIDATE, REJECT_CANDIDATE, TOPIC_CANDIDATE, BatchResult
+from warehouse.merge import Merger
+from warehouse.store import Warehouse
+
+DAY1 = datetime(2025, 7, 18, tzinfo=UTC)
+DAY2 = datetime(2025, 7, 19, 6, tzinfo=UTC)
+TITLE = "Port strike halts grain exports from Odesa"
+
+
+def candidate(title: str, body: str, source: str | None, *, seen: datetime = DAY1,
+              precision: str = "unknown", published: datetime | None = None,
+              position: str = "main", dump: str = "d1") -> dict[str, Any]:
+    return {
+        "article_id": article_id(None, source, title), "source": source, "title": title,
+        "body": body, "url": None, "published_at": published,
+        "published_date": published.date() if published else None,
+        "date_precision": precision if published else "unknown", "date_text": None,
+        "language": "en", "word_count": len(body.split()), "body_chars": len(body),
+        "position": position, "title_key": title_key(title), "dump_id": dump,
+        "first_seen_at": seen,
+    }
+
+
+def batch(rows: list[dict[str, Any]]) -> BatchResult:
+    """Candidates with one mention of "Odesa" per article body, so re-keys are visible."""
+    mentions = [
+        {"article_id": row["article_id"], "kind": "place", "country_code": "UA",
+         "name": "Odesa", "surface": "Odesa", "field": "title", "start": 37, "end": 42,
+         "method": "city", "geonames_id": 698740, "_row": index}
+        for index, row in enumerate(rows)
+    ]
+    return BatchResult([], pa.Table.from_pylist(rows, schema=schema.ARTICLE),
+                       pa.Table.from_pylist(mentions, schema=MENTION_CANDIDATE),
+                       TOPIC_CANDIDATE.empty_table(), REJECT_CANDIDATE.empty_table())
+
+
+def run(data: Path, *batches: BatchResult) -> Warehouse:
+    """One warehouse generation holding the given batches, published."""
+    store = Warehouse(data)
+    generation = store.begin()
+    merger = Merger(generation)
+    for item in batches:
+        merger.add_batch(item)
+    merger.finish()
+    store.publish(generation)
+    return store
+
+
+def rows(store: Warehouse, table: str) -> list[dict[str, Any]]:
+    current = store.current()
+    assert current is not None
+    return sorted(current.read_table(table).to_pylist(), key=lambda r: r["article_id"])
+
+
+def test_same_story_twice_in_one_run_is_one_row_with_the_fullest_body(tmp_path: Path) -> None:
+    short = candidate(TITLE, "Dockers walked out.", "Wire", position="related")
+    full = candidate(TITLE, "Dockers walked out on Monday. Ships queued offshore.", "Wire")
+    store = run(tmp_path, batch([short]), batch([full]))
+    articles = rows(store, "article")
+    assert len(articles) == 1
+    assert articles[0]["body"] == full["body"]
+    assert articles[0]["position"] == "main"
+    assert len(rows(store, "mention")) == 1
+
+
+def test_rerun_with_the_same_candidates_changes_nothing(tmp_path: Path) -> None:
+    one = candidate(TITLE, "Dockers walked out.", "Wire")
+    other = candidate("Wheat prices climb in Chicago", "Futures rose.", "Wire")
+    store = run(tmp_path, batch([one, other]))
+    before = rows(store, "article"), rows(store, "mention")
+    generation = store.begin()
+    merger = Merger(generation)
+    merger.add_batch(batch([one, other]))
+    counts = merger.finish()
+    store.publish(generation)
+    assert (counts.new, counts.updated, counts.duplicate) == (0, 0, 2)
+    assert (rows(store, "article"), rows(store, "mention")) == before
+
+
+def test_fuller_body_in_a_later_run_replaces_the_row_and_its_mentions(tmp_path: Path) -> None:
+    short = candidate(TITLE, "Dockers walked out.", "Wire", seen=DAY1,
+                      published=DAY1, precision="day")
+    store = run(tmp_path, batch([short]))
+    full = candidate(TITLE, "Dockers walked out on Monday. Ships queued offshore.", "Wire",
+                     seen=DAY2)
+    run(tmp_path, batch([full]))
+    articles = rows(store, "article")
+    assert len(articles) == 1
+    kept = articles[0]
+    assert kept["body"] == full["body"]
+    # Fields the fuller copy lacks come from the copy it replaced; first sighting is kept.
+    assert kept["published_date"].isoformat() == "2025-07-18"
+    assert kept["date_precision"] == "day"
+    assert kept["first_seen_at"] == DAY1
+    assert [m["article_id"] for m in rows(store, "mention")] == [kept["article_id"]]
+
+
+def test_sourceless_main_and_sourced_teaser_merge_in_either_order(tmp_path: Path) -> None:
+    main = candidate(TITLE, "Dockers walked out on Monday. Ships queued offshore.", None)
+    teaser = candidate(TITLE, "Dockers walked out.", "Wire", position="related",
+                       published=DAY1, precision="relative")
+    results = []
+    for name, order in (("ab", [main, teaser]), ("ba", [teaser, main])):
+        store = run(tmp_path / name, batch([dict(r) for r in order]))
+        results.append(rows(store, "article"))
+        assert len(rows(store, "mention")) == 1
+    for articles in results:
+        assert len(articles) == 1
+        assert articles[0]["article_id"] == teaser["article_id"]
+        assert articles[0]["source"] == "Wire"
+        assert articles[0]["body"] == main["body"]
+        assert articles[0]["date_precision"] == "relative"
+
+
+def test_sourceless_fuller_copy_in_an_old_part_is_rekeyed_not_lost(tmp_path: Path) -> None:
+    main = candidate(TITLE, "Dockers walked out on Monday. Ships queued offshore.", None)
+    store = run(tmp_path, batch([main]))
+    teaser = candidate(TITLE, "Dockers walked out.", "Wire", position="related")
+    run(tmp_path, batch([teaser]))
+    articles = rows(store, "article")
+    assert [(a["article_id"], a["source"], a["body"]) for a in articles] == [
+        (teaser["article_id"], "Wire", main["body"])]
+    assert [m["article_id"] for m in rows(store, "mention")] == [teaser["article_id"]]
+
+
+def test_previous_generation_stays_readable_after_publish(tmp_path: Path) -> None:
+    store = run(tmp_path, batch([candidate(TITLE, "Dockers walked out.", "Wire")]))
+    first = store.current()
+    assert first is not None
+    run(tmp_path, batch([candidate("Another story", "Text.", "Wire")]))
+    assert first.read_table("article").num_rows == 1
+    assert rows(store, "article")[0]["title"] in (TITLE, "Another story")
+    assert len(rows(store, "article")) == 2
