@@ -112,6 +112,10 @@ def _records_from_lines(text: str) -> Iterator[Article | Reject]:
         if error is not None:
             yield error
             continue
+        if isinstance(value, list):
+            detail = "expected one JSON object per line, got a list"
+            yield Reject("not_an_object", detail, f"line {number}")
+            continue
         for label, record in _unwrap(value, f"line {number}"):
             yield _record_to_item(record, label)
 
@@ -161,7 +165,10 @@ def _record_to_item(record: Any, location: str) -> Article | Reject:
     title = normalize_space(_first_text(record, TITLE_FIELDS))
     body = _body(record)
     if not title and not body:
-        return Reject("no_article", "the record has neither a title nor a body", location)
+        detail = "the record has neither a title nor a body"
+        if record.get("title") == _REMOVED:
+            detail = "the record is a NewsAPI [Removed] placeholder: no title or body"
+        return Reject("no_article", detail, location)
     published_at, precision, date_text = _published(record)
     language = normalize_space(_first_text(record, LANGUAGE_FIELDS)) or None
     url = normalize_space(_first_text(record, URL_FIELDS)) or None
