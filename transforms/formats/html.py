@@ -32,8 +32,11 @@ MIN_ARTICLE_WORDS = 40  # the shortest real article in the benchmark has 66 word
 EMPTY_PAGE_WORDS = 25  # a page with fewer visible words is an empty shell
 LOGIN_WALL_MAX_WORDS = 150  # a wall message plus a teaser paragraph stays under this
 LISTING_MIN_LINES = 6
-LISTING_LINK_SHARE = 0.5  # share of body words sitting in lines that are headline links
-HEADLINE_LINK_MIN_WORDS = 3
+LISTING_TEASER_SHARE = 0.5  # share of body words that sit in teaser blocks
+HEADLINE_LINK_MIN_WORDS = 4
+TEASER_MAX_WORDS = 80  # a teaser is a headline link plus a summary of a sentence or two
+TEASER_MAX_LEVELS = 4
+TEASER_MAX_CHILDREN = 8
 
 # --- trafilatura options, chosen on the html-benchmark (see benchmarks/extraction.py) ------------
 # Precision mode first: it drops teaser boxes and bylines (mean F1 0.959 -> 0.965); when it keeps
@@ -50,11 +53,12 @@ _HTML_START = re.compile(
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _NESTING_TAG = re.compile(
-    r"<(/?)(div|span|section|article|table|ul|ol|blockquote|a|font|b|i|em|strong|main|aside"
-    r"|nav|form|center)\b[^>]*?(/?)>",
+    r"<(/?)(?:div|span|section|article|table|ul|ol|blockquote|a|font|b|i|em|strong|main|aside"
+    r"|nav|form|center)[\s>]",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")
+_HEADING_XPATH = "//h1|//h2|//h3|//h4"
 _LOGIN_PHRASES = re.compile(
     r"\b(?:(?:sign|log)\s?in|subscribe|register|create an? (?:free )?account)"
     r"\s+(?:now\s+)?to\s+(?:continue|read|keep reading|view|access|see)"
@@ -180,7 +184,7 @@ def _parse_page(html: bytes | str, url: str | None, captured_at: datetime) -> Ar
     if _is_listing(tree, body):
         return Reject(
             "listing_page",
-            "the main text is a list of headline links: an index or tag page, not an article",
+            "the main text is a list of teasers (headline link and summary): an index or tag page",
         )
     assert document is not None  # words > 0 implies a document
     published_at, precision, date_text = _published(tree, document.date, captured_at)
@@ -232,7 +236,7 @@ def _nesting_depth_estimate(text: str) -> int:
     for match in _NESTING_TAG.finditer(text):
         if match.group(1):
             depth = max(0, depth - 1)
-        elif not match.group(3):
+        else:
             depth += 1
             deepest = max(deepest, depth)
     return deepest
@@ -319,10 +323,11 @@ def _no_article(tree: HtmlElement, words: int) -> Reject:
             "empty_page",
             f"the page shows only {visible} words of text: an empty shell (scripts fill it in?)",
         )
-    if _headline_links(tree) >= 2 * LISTING_MIN_LINES:
+    headlines = len(_headline_links(tree))
+    if headlines >= LISTING_MIN_LINES:
         return Reject(
             "listing_page",
-            f"no article text but {_headline_links(tree)} headline links: an index or tag page",
+            f"no article text but {headlines} headline links: an index or tag page",
         )
     return Reject(
         "no_article",
@@ -331,34 +336,60 @@ def _no_article(tree: HtmlElement, words: int) -> Reject:
     )
 
 
-def _link_texts(tree: HtmlElement) -> set[str]:
-    texts = set()
-    for link in tree.iterfind(".//a"):
-        text = " ".join(_WORD.findall(link.text_content().lower()))
-        if text.count(" ") + 1 >= HEADLINE_LINK_MIN_WORDS:
-            texts.add(text)
-    return texts
+def _normalized(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
 
 
-def _headline_links(tree: HtmlElement) -> int:
-    return len(_link_texts(tree))
+def _headline_links(tree: HtmlElement) -> list[HtmlElement]:
+    """Links that are headlines: several words, in or around a heading (h1-h4), as on index pages.
+
+    Links inside paragraphs or bullet lists are not counted: articles are full of those.
+    """
+    found = []
+    for heading in tree.xpath(_HEADING_XPATH):
+        links = heading.xpath("ancestor::a[1]") or heading.iterfind(".//a")
+        for link in links:
+            if len(_WORD.findall(link.text_content())) >= HEADLINE_LINK_MIN_WORDS:
+                found.append(link)
+    return list(dict.fromkeys(found))
+
+
+def _teaser_texts(links: list[HtmlElement]) -> str:
+    """Texts of teaser blocks: the largest short ancestor of a headline link holding no other one.
+
+    Joined into one string so that "is this body line part of a teaser" is a substring test.
+    """
+    link_set = set(links)
+    teasers = []
+    for link in links:
+        block = link
+        for _ in range(TEASER_MAX_LEVELS):
+            parent = block.getparent()
+            # many children means a list of teasers or a page section, never one teaser
+            if parent is None or len(parent) > TEASER_MAX_CHILDREN:
+                break
+            if len(_WORD.findall(parent.text_content())) > TEASER_MAX_WORDS:
+                break
+            if any(other in link_set and other is not link for other in parent.iter("a")):
+                break
+            block = parent
+        teasers.append(_normalized(block.text_content()))
+    return "\x00".join(teasers)
 
 
 def _is_listing(tree: HtmlElement, body: str) -> bool:
-    """True when most of the extracted text is lines that are whole headline links (teasers)."""
-    lines = [line for line in body.split("\n") if line.strip()]
+    """True when most of the extracted text sits in teaser blocks (headline link + summary)."""
+    lines = [_normalized(line) for line in body.split("\n")]
+    lines = [line for line in lines if line]
     if len(lines) < LISTING_MIN_LINES:
         return False
-    links = _link_texts(tree)
+    links = _headline_links(tree)
     if len(links) < LISTING_MIN_LINES:
         return False
-    linked = total = 0
-    for line in lines:
-        tokens = _WORD.findall(line.lower())
-        total += len(tokens)
-        if " ".join(tokens) in links:
-            linked += len(tokens)
-    return total > 0 and linked / total >= LISTING_LINK_SHARE
+    teasers = _teaser_texts(links)
+    in_teasers = sum(line.count(" ") + 1 for line in lines if line in teasers)
+    total = sum(line.count(" ") + 1 for line in lines)
+    return in_teasers / total >= LISTING_TEASER_SHARE
 
 
 # --- metadata ------------------------------------------------------------------------------------
