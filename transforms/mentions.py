@@ -1,0 +1,288 @@
+"""Country and place mentions in an article's title and body, with exact character offsets.
+
+Matching is one Aho-Corasick pass per field over every gazetteer surface (case-sensitive, so
+"turkey sandwiches" is no country), kept only at word boundaries, longest match first. Then each
+match is read the way a careful human would, with the whole article as context:
+- person names drop out: a given name before a surname ("Chad Morgan", "Paris Hilton"), a place
+  after a given name or a title ("Christopher Landau", "Senator Jordan Whitfield"), and that
+  surname wherever else the article repeats it;
+- a common English word that is also a town ("Of", "Reading", "Mobile") needs support from the
+  other places in the article, and so does a town named like a person ("Regina");
+- a surface with several readings ("Georgia", "Paris", "London", "Congo") takes the reading that
+  the article's other places support (Atlanta -> the US state; Toronto -> London, Ontario),
+  or else the strongest one (countries first, then the most populous place);
+- a capital used as a government ("Washington and Beijing traded accusations") is the country,
+  and a capital written as a location ("talks in Tokyo") is a place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from transforms.gazetteer import (
+    COMMON_WORD,
+    NAME_LIKE,
+    Candidate,
+    Gazetteer,
+    load_gazetteer,
+)
+from transforms.records import Field, Mention
+
+COUNTRY_SUPPORT = 3.0  # another place of the same country elsewhere in the article
+ADMIN1_SUPPORT = 4.0  # another place in the same state or province
+COMMA_SUPPORT = 6.0  # "Paris, Texas": the place right after names the candidate's division/country
+CUE_SUPPORT = 5.0  # "the state of Georgia", "Washington state"
+BIG_NAME_LIKE_PLACE = 6.3  # log10 population: a city of 2 million needs no support ("Sydney")
+
+_NEXT_WORD = re.compile(r" ([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)\b")
+_PREV_WORD = re.compile(r"\b([A-Z][a-z]+)(\.?) $")
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|from|to|near|outside|around|across|into|via|through|visit|visited|visiting|"
+    r"of|within|throughout|toward|towards) $"
+)
+_DIVISION_CUE_BEFORE = re.compile(r"\b(?:[Ss]tate|[Pp]rovince|[Rr]egion|[Pp]refecture) of $")
+_DIVISION_CUE_AFTER = re.compile(r" (?:[Ss]tate|[Pp]rovince|[Rr]egion|[Pp]refecture)\b")
+
+
+@dataclass(slots=True)
+class _Span:
+    """One boundary-checked gazetteer match in one field."""
+
+    field: Field
+    start: int
+    end: int
+    surface: str
+    candidates: tuple[Candidate, ...]
+    chosen: Candidate | None = None
+    follows_comma: _Span | None = None  # the span this one follows as "<this>, <that>"
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def _find_spans(gaz: Gazetteer, text: str, field: Field) -> list[_Span]:
+    """Longest non-overlapping matches that start and end on word boundaries."""
+    found: list[tuple[int, int, int]] = []
+    n = len(text)
+    for idx, start, end in gaz.matcher.find_matches_as_indexes(text, overlapping=True):
+        if start > 0 and _is_word_char(text[start - 1]):
+            continue
+        if end < n and _is_word_char(text[end]) and _is_word_char(text[end - 1]):
+            continue
+        found.append((start, -end, idx))
+    found.sort()
+    spans: list[_Span] = []
+    last_end = 0
+    for start, neg_end, idx in found:
+        end = -neg_end
+        if start < last_end:
+            continue
+        last_end = end
+        cands = gaz.candidates(idx)
+        if cands:  # an empty tuple is a blocking phrase: it only swallows what it covers
+            spans.append(_Span(field, start, end, text[start:end], cands))
+    return spans
+
+
+def _is_name_like_span(span: _Span) -> bool:
+    return " " not in span.surface and all(
+        c.method not in ("abbreviation", "demonym") for c in span.candidates
+    )
+
+
+def _surname_like(gaz: Gazetteer, word: str, place_words: set[str]) -> bool:
+    if word in place_words:
+        return False
+    return word in gaz.surnames or word.lower() not in gaz.common_words
+
+
+def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) -> list[_Span]:
+    """Drop spans that are part of a person's name, and every repeat of a found surname."""
+    place_words = {s.surface for s in spans}
+    surnames: set[str] = set()
+    keep: list[_Span] = []
+    for span in spans:
+        if not _is_name_like_span(span):
+            keep.append(span)
+            continue
+        text = texts[span.field]
+        after = _NEXT_WORD.match(text, span.end)
+        if (
+            after
+            and span.surface in gaz.given_names
+            and _surname_like(gaz, after.group(1), place_words)
+        ):
+            surnames.add(after.group(1))  # "Chad Morgan": Morgan is a person from here on
+            continue
+        before = _PREV_WORD.search(text, max(0, span.start - 24), span.start)
+        if before:
+            word, dot = before.group(1), before.group(2)
+            if word in gaz.titles or (
+                not dot
+                and word in gaz.given_names
+                and word.lower() not in gaz.common_words
+                and word not in place_words
+            ):
+                surnames.add(span.surface)  # "Christopher Landau", "Senator Jordan"
+                continue
+        keep.append(span)
+    return [s for s in keep if s.surface not in surnames or not _is_name_like_span(s)]
+
+
+def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
+    for left, right in zip(spans, spans[1:], strict=False):
+        if left.field == right.field and texts[left.field][left.end : right.start] == ", ":
+            right.follows_comma = left
+
+
+def _evidence(
+    spans: list[_Span],
+) -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
+    """Which surfaces support each country and each (country, admin1), from unambiguous spans."""
+    by_country: dict[str, set[str]] = defaultdict(set)
+    by_admin1: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for span in spans:
+        cands = span.candidates
+        if any(c.weak >= NAME_LIKE for c in cands):
+            continue
+        codes = {c.country_code for c in cands}
+        if len(codes) != 1:
+            continue
+        code = codes.pop()
+        by_country[code].add(span.surface)
+        admin1s = {c.admin1 for c in cands if c.kind == "place" or c.method == "capital"}
+        if len(admin1s) == 1 and all(c.kind == "place" or c.method == "capital" for c in cands):
+            admin1 = admin1s.pop()
+            if admin1:
+                by_admin1[(code, admin1)].add(span.surface)
+    return by_country, by_admin1
+
+
+def _supported(surfaces: set[str] | None, own: str) -> bool:
+    return bool(surfaces) and (len(surfaces) > 1 or own not in surfaces)  # type: ignore[operator]
+
+
+def _score(
+    span: _Span,
+    cand: Candidate,
+    text: str,
+    by_country: dict[str, set[str]],
+    by_admin1: dict[tuple[str, str], set[str]],
+    comma_next: _Span | None,
+) -> tuple[float, int]:
+    """The candidate's score in this article, and how the article supports it.
+
+    Support is 0 (none), 1 (another place of the same country) or 2 (the same state or province,
+    "<place>, <its division or country>", or a cue such as "the state of").
+    """
+    score = cand.prior
+    support = 0
+    if _supported(by_country.get(cand.country_code), span.surface):
+        score += COUNTRY_SUPPORT
+        support = 1
+    if cand.admin1 and _supported(by_admin1.get((cand.country_code, cand.admin1)), span.surface):
+        score += ADMIN1_SUPPORT
+        support = 2
+    if comma_next is not None and any(
+        d.country_code == cand.country_code
+        and (d.kind == "country" or (d.method == "division" and d.admin1 == cand.admin1))
+        for d in comma_next.candidates
+    ):
+        score += COMMA_SUPPORT
+        support = 2
+    if cand.method == "division" and (
+        _DIVISION_CUE_BEFORE.search(text, max(0, span.start - 12), span.start)
+        or _DIVISION_CUE_AFTER.match(text, span.end)
+    ):
+        score += CUE_SUPPORT
+        support = 2
+    return score, support
+
+
+def _accepted(cand: Candidate, support: int) -> bool:
+    """Weak readings need the article's support: common words the strong kind ("Reading, Pa.")."""
+    if cand.weak == COMMON_WORD:
+        return support >= 2
+    if cand.weak == NAME_LIKE:
+        return support >= 1 or (cand.method != "division" and cand.prior >= BIG_NAME_LIKE_PLACE)
+    return True
+
+
+def _resolve(spans: list[_Span], texts: dict[Field, str]) -> None:
+    by_country, by_admin1 = _evidence(spans)
+    comma_next: dict[int, _Span] = {}
+    for span in spans:
+        if span.follows_comma is not None:
+            comma_next[id(span.follows_comma)] = span
+    lost: set[str] = set()
+    for span in spans:
+        text = texts[span.field]
+        nxt = comma_next.get(id(span))
+        scored = [
+            (*_score(span, c, text, by_country, by_admin1, nxt), i, c)
+            for i, c in enumerate(span.candidates)
+        ]
+        scored.sort(key=lambda t: (-t[0], t[2]))
+        best_score, support, _, best = scored[0]
+        if _accepted(best, support):
+            span.chosen = best
+            lost.update(
+                c.country_code
+                for _, _, _, c in scored[1:]
+                if c.kind == "country" and c.country_code != best.country_code
+            )
+    # "Georgian" follows "Georgia": if the country lost to the US state, its demonym goes too.
+    for span in spans:
+        chosen = span.chosen
+        if (
+            chosen is not None
+            and chosen.method == "demonym"
+            and chosen.country_code in lost
+            and not any(
+                s.chosen is not None
+                and s.chosen.country_code == chosen.country_code
+                and s.chosen.method != "demonym"
+                for s in spans
+            )
+        ):
+            span.chosen = None
+
+
+def _to_mention(gaz: Gazetteer, span: _Span, text: str) -> Mention:
+    c = span.chosen
+    assert c is not None
+    kind, method, name, gid = c.kind, c.method, c.name, c.geonames_id
+    if c.method == "capital":
+        if _LOCATIVE.search(text, max(0, span.start - 12), span.start):
+            kind, method = "place", "city"  # "talks in Tokyo": the city itself
+        else:
+            name, gid = gaz.country_names.get(c.country_code, c.name), None
+    elif kind == "country":
+        gid = None
+    return Mention(
+        kind=kind,
+        country_code=c.country_code,
+        name=name,
+        surface=span.surface,
+        field=span.field,
+        start=span.start,
+        end=span.end,
+        method=method,
+        geonames_id=gid,
+    )
+
+
+def extract_mentions(title: str, body: str) -> list[Mention]:
+    """Every country and place mention in an article, title first, in text order."""
+    gaz = load_gazetteer()
+    texts: dict[Field, str] = {"title": title, "body": body}
+    spans = _find_spans(gaz, title, "title") + _find_spans(gaz, body, "body")
+    if not spans:
+        return []
+    spans = _person_filter(gaz, spans, texts)
+    _link_commas(spans, texts)
+    _resolve(spans, texts)
+    return [_to_mention(gaz, s, texts[s.field]) for s in spans if s.chosen is not None]
