@@ -27,6 +27,8 @@ class Settings:
     workers: int  # parser processes
     batch_bytes: int  # raw bytes per parse task
     dask_address: str | None  # "local", "tcp://host:8786", or None for the local process pool
+    # Test hook (NEWSMILL_TEST_PAUSE_AT): stop at this point of a run so a test can kill it there.
+    pause_at: str | None = None
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None values of `changes` applied (CLI flags over environment)."""
@@ -66,14 +68,17 @@ def load_settings() -> Settings:
         workers=_int("NEWSMILL_WORKERS", os.cpu_count() or 1),
         batch_bytes=_int("NEWSMILL_BATCH_MB", 8) * MiB,
         dask_address=env.get("NEWSMILL_DASK") or None,
+        pause_at=env.get("NEWSMILL_TEST_PAUSE_AT") or None,
     )
 
 
-def quiet_prefect() -> None:
+def quiet_prefect(log_level: str = "WARNING") -> None:
     """Prefect settings newsmill wants before prefect is imported: no telemetry (no internet)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY", "false")
+    os.environ.setdefault("PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", log_level)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 

@@ -7,6 +7,7 @@ may be mid-copy), so only it retries.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import uuid
 from collections import deque
@@ -96,10 +97,19 @@ def check_generation(generation: Generation) -> None:
 
 
 @task(**TASK_OPTIONS)
-def publish_generation(store: Warehouse, generation: Generation) -> None:
+def publish_generation(store: Warehouse, generation: Generation,
+                       pause_at: str | None = None) -> None:
     """Make the generation current, then rebuild the views file over it."""
     store.publish(generation)
+    pause_point(pause_at, "views")
     views.write_views_file(store.views_path, generation)
+
+
+def pause_point(pause_at: str | None, point: str) -> None:
+    """Test hook (NEWSMILL_TEST_PAUSE_AT): announce `point` on stderr and wait to be killed."""
+    if pause_at == point:
+        print(f"newsmill: test pause at {point}", file=sys.stderr, flush=True)
+        time.sleep(3600)
 
 
 def batches(plan: ledger.Plan, batch_bytes: int,
@@ -174,6 +184,7 @@ def newsmill_flow(settings: Settings) -> RunSummary:
                 done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,
                                    new_per_dump, summary)
                 logger.info("dumps done: %d / %d", done, total)
+        pause_point(settings.pause_at, "parse")
         while pending:
             done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,
                                new_per_dump, summary)
@@ -181,22 +192,30 @@ def newsmill_flow(settings: Settings) -> RunSummary:
         stage.lap("parse+merge")
         summary.counts = merger.finish()
         stage.lap("write")
+        _log_dumps(logger, outcomes)
+        pause_point(settings.pause_at, "write")
         finished_at = datetime.now(UTC)
         ledger.write_ledgers(generation, ledger.load_manifest(current), outcomes, rejects,
                              new_per_dump, _run_row(summary, started_at, finished_at))
         check_generation(generation)
         stage.lap("checks")
-        publish_generation(store, generation)
+        pause_point(settings.pause_at, "publish")
+        publish_generation(store, generation, settings.pause_at)
         stage.lap("publish+views")
         store.clean_orphans()
         summary.published, summary.generation = True, generation.name
         summary.top_countries = top_countries(store)
+        logger.info("published %s: %d new articles, %d refused inputs", generation.name,
+                    summary.counts.new, summary.rejects)
     summary.seconds = time.perf_counter() - started
-    for outcome in outcomes:
-        if outcome.whole_file_rejected or outcome.rejects:
-            logger.info("dump %s: %s, %d articles, %d refused", outcome.raw.path,
-                        ledger.dump_status(outcome), outcome.articles, outcome.rejects)
     return summary
+
+
+def _log_dumps(logger: Any, outcomes: list[Any]) -> None:
+    """One line per dump read: what it was and what became of it."""
+    for outcome in outcomes:
+        logger.info("dump %s: %s %s, %d articles, %d refused", outcome.raw.path, outcome.format,
+                    ledger.dump_status(outcome), outcome.articles, outcome.rejects)
 
 
 def _merge_one(result: BatchResult, merger: Merger, outcomes: list[Any], rejects: list[Any],
