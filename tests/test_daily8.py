@@ -541,3 +541,50 @@ def test_real_page_main_article_matches_index(path: Path, row: dict[str, str]) -
         assert main.date_text == row["date_as_seen"]
     assert_no_chrome(items)
     assert all(a.position == "related" for a in articles(items)[1:])
+
+
+# --- the bundled sample dumps in raw/ -----------------------------------------------------------
+
+RAW = Path(__file__).resolve().parents[1] / "raw"
+
+
+def _raw_pages() -> dict[str, list[Article | Reject]]:
+    import gzip
+
+    pages: dict[str, list[Article | Reject]] = {}
+    for path in sorted(RAW.glob("*.txt*")):
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        pages[path.name[:3]] = parse_daily8_page(data.decode("utf-8"), captured_at=CAPTURED)
+    return pages
+
+
+def test_bundled_daily8_samples_parse_as_documented() -> None:
+    # raw/README.md lists what each sample holds; this keeps the samples and the parser honest.
+    pages = _raw_pages()
+    assert sorted(pages) == [f"{n:03d}" for n in range(1, 13)]
+    assert [type(i).__name__ for i in pages["011"]] == ["Reject"]
+    assert isinstance(pages["011"][0], Reject) and pages["011"][0].reason == "listing_page"
+    layouts_without_source = {"002", "005", "008", "012"}  # layout B: no source, no date
+    for key, items in pages.items():
+        if key == "011":
+            continue
+        main, *teasers = articles(items)
+        assert main.position == "main" and teasers, key
+        assert (main.source is None) == (key in layouts_without_source), key
+        assert (main.date_precision == "day") == (key not in layouts_without_source), key
+        assert_no_chrome(items)
+    moyale = "Kenya and Ethiopia reopen Moyale crossing to cargo trucks"
+    as_main = articles(pages["003"])[0]
+    as_teaser = next(a for a in articles(pages["007"]) if a.title == moyale)
+    assert (as_main.title, as_main.source) == (as_teaser.title, as_teaser.source)
+    assert (as_main.position, as_teaser.position) == ("main", "related")
+    assert len(as_main.body) > len(as_teaser.body)
+    assert (
+        articles(pages["010"])[0].title
+        == "Egypt opens new wing of Grand Museum to visitors - Culture"
+    )
+    assert articles(pages["009"])[0].source == "Metro24"
+    assert articles(pages["006"])[0].source == "Pacific Beacon"
+    assert articles(pages["008"])[-1].body.endswith("while supporters say the population is gro")

@@ -311,3 +311,24 @@ def test_any_json_lines_parse_without_raising(values: list[object], as_lines: bo
 def test_any_text_parses_without_raising(text: str) -> None:
     items = list(parse_json_records(text))
     assert all(isinstance(item, Article | Reject) for item in items)
+
+
+# --- the bundled sample exports in raw/ ---------------------------------------------------------
+
+RAW = Path(__file__).resolve().parents[1] / "raw"
+
+
+def test_bundled_newsapi_sample() -> None:
+    items = list(parse_json_records((RAW / "newsapi-sample.json").read_text(encoding="utf-8")))
+    assert len(items) == 6 and all(isinstance(i, Article) for i in items)
+    assert all(isinstance(i, Article) and "[+" not in i.body for i in items)
+
+
+def test_bundled_jsonl_sample_has_one_bad_line_and_one_exact_repeat() -> None:
+    items = list(parse_json_records((RAW / "exports-sample.jsonl").read_text(encoding="utf-8")))
+    rejects = [i for i in items if isinstance(i, Reject)]
+    found = [i for i in items if isinstance(i, Article)]
+    assert [(r.reason, r.location) for r in rejects] == [("malformed_json", "line 6")]
+    assert len(found) == 12
+    assert found[1] == found[5]  # line 7 repeats line 2 exactly
+    assert len({(a.source, a.title) for a in found}) == 11
