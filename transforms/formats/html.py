@@ -188,9 +188,10 @@ def _parse_page(html: bytes | str, url: str | None, captured_at: datetime) -> Ar
         )
     assert document is not None  # words > 0 implies a document
     published_at, precision, date_text = _published(tree, document.date, captured_at)
+    title = _clean_title(document.title) or ""
     return Article(
-        title=_clean_title(document.title) or "",
-        body=body,
+        title=title,
+        body=_without_headline(body, title),
         source=_source(document.sitename, canonical),
         url=canonical,
         published_at=published_at,
@@ -457,6 +458,14 @@ def _source(sitename: str | None, url: str | None) -> str | None:
         host = urlsplit(url).hostname or ""
         return host.removeprefix("www.") or None
     return None
+
+
+def _without_headline(body: str, title: str) -> str:
+    """The body minus a first line that repeats the title, so no mention is counted twice."""
+    first, _, rest = body.partition("\n")
+    if rest and title and _normalized(first) == _normalized(title):
+        return rest
+    return body
 
 
 def _clean_title(title: str | None) -> str | None:
