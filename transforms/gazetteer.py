@@ -31,9 +31,9 @@ SMALL_PLACE = 3  # a town under 15,000 people: only with its state or province i
 AFTER_COMMA = 4  # a state abbreviation ("Ky.", "Ont.", "TX"): only in "<place>, <abbreviation>"
 
 # Priors: a country name beats any place; a place beats another by population (log10).
-COUNTRY_PRIOR = 12.0
+COUNTRY_PRIOR = 10.0
 COUNTRY_PRIOR_VS_DIVISION = 8.0  # "Georgia": the country only wins without US context
-DEMONYM_PRIOR = 11.0
+DEMONYM_PRIOR = 9.5
 DIVISION_PRIOR = 6.5  # as strong as a city of about 3 million people
 CAPITAL_BONUS = 1.5
 REGION_PRIOR = 7.0
@@ -66,6 +66,14 @@ _GEONAMES_ADMIN1 = {
 _ISO_ADMIN1_SAME = frozenset({"US", "GB"})  # GeoNames uses the ISO suffix itself
 _SIMPLE_NAME = re.compile(r"[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|de|del|do|da|la|el|al|of))*")
 _MIN_ALTERNATE_POPULATION = 1_000_000
+# Words that name a part of anything: a name made only of them ("Central Coast", "Far North",
+# "West Coast") is a place only when the article's own places support it.
+GENERIC_GEO_WORDS = frozenset(
+    "North South East West Central Centre Center Northern Southern Eastern Western Upper Lower "
+    "Far Coast Island Islands Valley Region Capital Lake Lakes River Great Middle Highlands "
+    "Mountains Plains Bay Harbour Harbor Peninsula Gulf Mid Inner Outer Northeast Northwest "
+    "Southeast Southwest North-East North-West South-East South-West Territory".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +160,7 @@ class _Builder:
 
     def weakness(self, surface: str) -> int:
         if " " in surface:
-            return STRONG
+            return COMMON_WORD if set(surface.split()) <= GENERIC_GEO_WORDS else STRONG
         if surface.lower() in self.common:
             return COMMON_WORD
         if surface in self.given or surface in self.surnames:

@@ -22,8 +22,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from transforms.gazetteer import (
+    AFTER_COMMA,
     COMMON_WORD,
     NAME_LIKE,
+    SMALL_PLACE,
     Candidate,
     Gazetteer,
     load_gazetteer,
@@ -31,10 +33,11 @@ from transforms.gazetteer import (
 from transforms.records import Field, Mention
 
 COUNTRY_SUPPORT = 3.0  # another place of the same country elsewhere in the article
-ADMIN1_SUPPORT = 4.0  # another place in the same state or province
+ADMIN1_SUPPORT = 6.0  # another place in the same state or province
 COMMA_SUPPORT = 6.0  # "Paris, Texas": the place right after names the candidate's division/country
 CUE_SUPPORT = 5.0  # "the state of Georgia", "Washington state"
 BIG_NAME_LIKE_PLACE = 6.3  # log10 population: a city of 2 million needs no support ("Sydney")
+SMALL_CITY = 5.0  # log10 population: a town under 100,000 counts only if its country is in the text
 
 _NEXT_WORD = re.compile(r" ([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)\b")
 _PREV_WORD = re.compile(r"\b([A-Z][a-z]+)(\.?) $")
@@ -44,6 +47,12 @@ _LOCATIVE = re.compile(
 )
 _DIVISION_CUE_BEFORE = re.compile(r"\b(?:[Ss]tate|[Pp]rovince|[Rr]egion|[Pp]refecture) of $")
 _DIVISION_CUE_AFTER = re.compile(r" (?:[Ss]tate|[Pp]rovince|[Rr]egion|[Pp]refecture)\b")
+# "St. John's University", "Trafalgar Street", "Westminster House": a name inside a facility's name
+_FACILITY_AFTER = re.compile(
+    r"(?:['\u2019]s)? (?:University|College|School|Academy|Hospital|Clinic|Church|Cathedral|"
+    r"Chapel|Street|Road|Avenue|Boulevard|Drive|Lane|Way|Crescent|Place|House|Hall|Manor|"
+    r"Building|Tower|Hotel|Mall)\b"
+)
 
 
 @dataclass(slots=True)
@@ -88,7 +97,7 @@ def _find_spans(gaz: Gazetteer, text: str, field: Field) -> list[_Span]:
 
 
 def _is_name_like_span(span: _Span) -> bool:
-    return " " not in span.surface and all(
+    return all(
         c.method not in ("abbreviation", "demonym") for c in span.candidates
     )
 
@@ -109,6 +118,10 @@ def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) 
             keep.append(span)
             continue
         text = texts[span.field]
+        if _FACILITY_AFTER.match(text, span.end) and all(
+            c.kind == "place" or c.method == "capital" for c in span.candidates
+        ):
+            continue
         after = _NEXT_WORD.match(text, span.end)
         if (
             after
@@ -116,6 +129,7 @@ def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) 
             and _surname_like(gaz, after.group(1), place_words)
         ):
             surnames.add(after.group(1))  # "Chad Morgan": Morgan is a person from here on
+            surnames.add(span.surface)
             continue
         before = _PREV_WORD.search(text, max(0, span.start - 24), span.start)
         if before:
@@ -138,26 +152,24 @@ def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
             right.follows_comma = left
 
 
-def _evidence(
-    spans: list[_Span],
-) -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
-    """Which surfaces support each country and each (country, admin1), from unambiguous spans."""
+Evidence = tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]
+
+
+def _evidence(readings: list[tuple[str, tuple[Candidate, ...]]]) -> Evidence:
+    """Which surfaces support each country and each (country, admin1), from unambiguous readings."""
     by_country: dict[str, set[str]] = defaultdict(set)
     by_admin1: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for span in spans:
-        cands = span.candidates
-        if any(c.weak >= NAME_LIKE for c in cands):
-            continue
+    for surface, cands in readings:
         codes = {c.country_code for c in cands}
         if len(codes) != 1:
             continue
         code = codes.pop()
-        by_country[code].add(span.surface)
+        by_country[code].add(surface)
         admin1s = {c.admin1 for c in cands if c.kind == "place" or c.method == "capital"}
         if len(admin1s) == 1 and all(c.kind == "place" or c.method == "capital" for c in cands):
             admin1 = admin1s.pop()
             if admin1:
-                by_admin1[(code, admin1)].add(span.surface)
+                by_admin1[(code, admin1)].add(surface)
     return by_country, by_admin1
 
 
@@ -202,17 +214,31 @@ def _score(
     return score, support
 
 
-def _accepted(cand: Candidate, support: int) -> bool:
+def _accepted(cand: Candidate, support: int, after_comma: bool) -> bool:
     """Weak readings need the article's support: common words the strong kind ("Reading, Pa.")."""
-    if cand.weak == COMMON_WORD:
+    if cand.weak == AFTER_COMMA:
+        return after_comma
+    if cand.weak in (COMMON_WORD, SMALL_PLACE):
         return support >= 2
+    if cand.method == "city" and cand.prior < SMALL_CITY and support < 1:
+        return False
     if cand.weak == NAME_LIKE:
         return support >= 1 or (cand.method != "division" and cand.prior >= BIG_NAME_LIKE_PLACE)
     return True
 
 
 def _resolve(spans: list[_Span], texts: dict[Field, str]) -> None:
-    by_country, by_admin1 = _evidence(spans)
+    """Choose each span's reading: first from the unambiguous spans, then again from all choices."""
+    first = _evidence(
+        [(s.surface, s.candidates) for s in spans if all(c.weak < NAME_LIKE for c in s.candidates)]
+    )
+    _choose(spans, texts, first)
+    second = _evidence([(s.surface, (s.chosen,)) for s in spans if s.chosen is not None])
+    _choose(spans, texts, second)
+
+
+def _choose(spans: list[_Span], texts: dict[Field, str], evidence: Evidence) -> None:
+    by_country, by_admin1 = evidence
     comma_next: dict[int, _Span] = {}
     for span in spans:
         if span.follows_comma is not None:
@@ -227,7 +253,8 @@ def _resolve(spans: list[_Span], texts: dict[Field, str]) -> None:
         ]
         scored.sort(key=lambda t: (-t[0], t[2]))
         best_score, support, _, best = scored[0]
-        if _accepted(best, support):
+        span.chosen = None
+        if _accepted(best, support, span.follows_comma is not None):
             span.chosen = best
             lost.update(
                 c.country_code

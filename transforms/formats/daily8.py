@@ -144,8 +144,10 @@ class _Line:
     partial: bool  # last line of a text cut off mid-line
 
 
-@dataclass(slots=True)
-class _When:
+@dataclass(frozen=True, slots=True)
+class DateLabel:
+    """A Daily8 date label read against the capture time."""
+
     published_at: datetime | None
     precision: DatePrecision
     text: str
@@ -155,7 +157,7 @@ class _When:
 class _Teaser:
     title: str
     source: str | None = None
-    when: _When | None = None
+    when: DateLabel | None = None
     body: list[_Line] = field(default_factory=list)
     style: str = "B"  # "A" (title twice, "time" line, "•" bullet) or "B" ("- " bullet)
 
@@ -200,11 +202,11 @@ def parse_daily8_page(text: str, *, captured_at: datetime) -> list[Article | Rej
 
     related_at = next((i for i, ln in enumerate(lines) if ln.text == RELATED_MARKER), len(lines))
     items: list[Article | Reject] = []
-    main = _parse_main(lines[:related_at], is_logo_layout, page_source, captured)
+    known = _page_sources(lines[related_at + 1 :])
+    main = _parse_main(lines[:related_at], is_logo_layout, page_source, known, captured)
     if main is not None:
         items.append(main)
-    known = _page_sources(lines[related_at + 1 :])
-    for teaser in _parse_related(lines[related_at + 1 :], captured, known):
+    for teaser in _parse_related(lines[related_at + 1 :], captured):
         items.append(_teaser_article(teaser, captured))
     if not items:
         reason = "the page is empty or holds only site chrome"
@@ -214,7 +216,7 @@ def parse_daily8_page(text: str, *, captured_at: datetime) -> list[Article | Rej
     return items
 
 
-def parse_when(text: str, captured_at: datetime) -> _When | None:
+def parse_when(text: str, captured_at: datetime) -> DateLabel | None:
     """A Daily8 date label ("18-07-2025", "3 hours ago", "a day ago") -> timestamp + precision."""
     match = _WHEN.fullmatch(text.strip())
     if match is None:
@@ -224,7 +226,7 @@ def parse_when(text: str, captured_at: datetime) -> _When | None:
 
 def split_source_when(
     line: str, captured_at: datetime, known_sources: Sequence[str] = ()
-) -> tuple[str | None, _When] | None:
+) -> tuple[str | None, DateLabel] | None:
     """Split a glued "<source><date>" line ("News1819-06-2025", "NDTVa day ago"), else None."""
     line = line.strip()
     captured = _as_utc(captured_at)
@@ -320,19 +322,24 @@ def _listing_tag(lines: list[_Line]) -> str | None:
 
 
 def _parse_main(
-    lines: list[_Line], is_logo_layout: bool, page_source: str | None, captured: datetime
+    lines: list[_Line],
+    is_logo_layout: bool,
+    page_source: str | None,
+    known_sources: Sequence[str],
+    captured: datetime,
 ) -> Article | None:
     """The main article: title, optional glued source/date line (layouts A and C), body."""
     lines = _strip_trailing_chrome(lines)
     if not lines or lines[0].partial or _is_chrome(lines[0].text):
         return None
     title = lines[0].text
-    rest = lines[1:]
-    while rest and _is_title_copy(rest[0], title):
-        rest = rest[1:]
+    start = 1
+    while start < len(lines) and _is_title_copy(lines[start], title):
+        start += 1
+    rest = lines[start:]
     source, when = page_source, None
     if is_logo_layout and rest and not rest[0].partial:
-        glued = split_source_when(rest[0].text, captured, KNOWN_SOURCES)
+        glued = split_source_when(rest[0].text, captured, known_sources)
         if glued is not None:
             source = glued[0] or source
             when = glued[1]
@@ -361,7 +368,7 @@ def _page_sources(lines: list[_Line]) -> tuple[str, ...]:
     return tuple(sorted(names | set(KNOWN_SOURCES), key=len, reverse=True))
 
 
-def _parse_related(lines: list[_Line], captured: datetime, known: Sequence[str]) -> list[_Teaser]:
+def _parse_related(lines: list[_Line], captured: datetime) -> list[_Teaser]:
     """Teasers after "Related Articles", in layout A or layout B shape, up to the app footer."""
     footer = next((i for i, ln in enumerate(lines) if _is_footer(ln.text)), len(lines))
     lines = [ln for ln in lines[:footer] if not _is_chrome(ln.text)]
@@ -424,35 +431,37 @@ def _parse_teaser(block: list[_Line], captured: datetime) -> _Teaser | None:
 def _parse_teaser_a(block: list[_Line], captured: datetime) -> _Teaser:
     """Layout A: title, title, source, "time<when>", "  • source", title, body."""
     teaser = _Teaser(title=block[0].text, style="A")
-    rest = block[2:]
+    k = 2
+    line = block[k] if k < len(block) else None
     if (
-        rest
-        and not rest[0].partial
-        and not rest[0].text.startswith("time")
-        and _BULLET.fullmatch(rest[0].text) is None
-        and _is_header_next(rest[1:])
+        line is not None
+        and not line.partial
+        and not line.text.startswith("time")
+        and _BULLET.fullmatch(line.text) is None
+        and _is_header_next(block[k + 1] if k + 1 < len(block) else None)
     ):
-        teaser.source = rest[0].text
-        rest = rest[1:]
-    if rest and rest[0].text.startswith("time") and _is_when_line(rest[0].text):
-        teaser.when = parse_when(rest[0].text.removeprefix("time"), captured)
-        rest = rest[1:]
-    elif rest and rest[0].partial and rest[0].text.startswith("time"):
-        rest = rest[1:]  # cut inside the time line
-    while rest and (bullet := _BULLET.fullmatch(rest[0].text)) and rest[0].text[0] == "•":
-        if teaser.source is None and not rest[0].partial:
-            teaser.source = bullet.group("text").strip()
-        rest = rest[1:]
-    teaser.body = [ln for ln in rest if not _is_title_copy(ln, teaser.title)]
+        teaser.source = line.text
+        k += 1
+    line = block[k] if k < len(block) else None
+    if line is not None and line.text.startswith("time") and _is_when_line(line.text):
+        teaser.when = parse_when(line.text.removeprefix("time"), captured)
+        k += 1
+    elif line is not None and line.partial and line.text.startswith("time"):
+        k += 1  # cut inside the time line
+    while k < len(block) and block[k].text.startswith("•"):
+        bullet = _BULLET.fullmatch(block[k].text)
+        if teaser.source is None and bullet is not None and not block[k].partial:
+            teaser.source = bullet.group("text").strip() or None
+        k += 1
+    teaser.body = [ln for ln in block[k:] if not _is_title_copy(ln, teaser.title)]
     return teaser
 
 
-def _is_header_next(rest: list[_Line]) -> bool:
+def _is_header_next(line: _Line | None) -> bool:
     """After a layout A source line comes the time line or the bullet (or the cut)."""
-    if not rest:
+    if line is None:
         return True
-    text = rest[0].text
-    return text.startswith("time") or text.startswith("•") or rest[0].partial
+    return line.text.startswith(("time", "•")) or line.partial
 
 
 def _parse_teaser_b(block: list[_Line], captured: datetime) -> _Teaser | None:
@@ -477,7 +486,7 @@ def _article(
     title: str,
     body: str,
     source: str | None,
-    when: _When | None,
+    when: DateLabel | None,
     position: str,
     captured: datetime,
 ) -> Article:
@@ -541,7 +550,7 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _when_from_match(match: re.Match[str], text: str, captured: datetime) -> _When:
+def _when_from_match(match: re.Match[str], text: str, captured: datetime) -> DateLabel:
     groups = match.groupdict()
     if groups.get("year"):
         try:
@@ -549,8 +558,8 @@ def _when_from_match(match: re.Match[str], text: str, captured: datetime) -> _Wh
                 int(groups["year"]), int(groups["month"]), int(groups["day"]), tzinfo=UTC
             )
         except ValueError:
-            return _When(None, "unknown", text)
-        return _When(day, "day", text)
+            return DateLabel(None, "unknown", text)
+        return DateLabel(day, "day", text)
     if groups.get("few"):
         seconds = 0
     elif groups.get("one"):
@@ -560,8 +569,8 @@ def _when_from_match(match: re.Match[str], text: str, captured: datetime) -> _Wh
     try:
         published = captured - timedelta(seconds=seconds)
     except OverflowError:
-        return _When(None, "unknown", text)
-    return _When(published, "relative", text)
+        return DateLabel(None, "unknown", text)
+    return DateLabel(published, "relative", text)
 
 
 def _looks_like_source(source: str) -> bool:
@@ -573,7 +582,7 @@ def _looks_like_source(source: str) -> bool:
 
 def _split_counted(
     line: str, match: re.Match[str], captured: datetime, known_sources: Sequence[str]
-) -> tuple[str | None, _When] | None:
+) -> tuple[str | None, DateLabel] | None:
     """Split "<source><N> <unit>s ago" where the source may itself end in digits."""
     prefix, digits, unit = match.group("source"), match.group("count"), match.group("unit").lower()
     choices: list[tuple[str, str]] = []

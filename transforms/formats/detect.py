@@ -93,7 +93,8 @@ def read_dump(stream: BinaryIO, *, size: int, captured_at: datetime, limits: Lim
         return Dump("warc", iter_warc(stream, captured_at=captured_at))
     if size > limits.max_file_bytes:
         return refuse(
-            "unknown", "too_large",
+            "unknown",
+            "too_large",
             f"{size} bytes is over the limit of {limits.max_file_bytes // (1024 * 1024)} MiB "
             "(NEWSMILL_MAX_FILE_MB)",
         )
@@ -127,9 +128,9 @@ def _read_content(data: bytes, *, compression: str, captured_at: datetime) -> Du
     if looks_like_daily8(text):
         return Dump("daily8" + compression, iter(parse_daily8_page(text, captured_at=captured_at)))
     return refuse(
-        "unknown" + compression, "unknown_format",
-        "not a Daily8 page, JSON/JSON Lines, HTML or WARC "
-        f"(starts with {text[:60].strip()!r})",
+        "unknown" + compression,
+        "unknown_format",
+        f"not a Daily8 page, JSON/JSON Lines, HTML or WARC (starts with {text[:60].strip()!r})",
     )
 
 
