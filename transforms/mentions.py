@@ -66,6 +66,7 @@ class _Span:
     candidates: tuple[Candidate, ...]
     chosen: Candidate | None = None
     follows_comma: _Span | None = None  # the span this one follows as "<this>, <that>"
+    cue: int = 0  # support the text itself gives: 1 for a dateline ("GLASGOW, Ky. -")
 
 
 def _is_word_char(ch: str) -> bool:
@@ -94,6 +95,22 @@ def _find_spans(gaz: Gazetteer, text: str, field: Field) -> list[_Span]:
         if cands:  # an empty tuple is a blocking phrase: it only swallows what it covers
             spans.append(_Span(field, start, end, text[start:end], cands))
     return spans
+
+
+# A news dateline: the place in capitals that opens the body ("TORRINGTON -", "GLASGOW, Ky. (AP)")
+_DATELINE = re.compile(r"\s*([A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,3})(?=,| \(| [-\u2013\u2014])")
+
+
+def _dateline_span(gaz: Gazetteer, body: str, spans: list[_Span]) -> _Span | None:
+    """The dateline place, matched in title case; None if there is none or it is already matched."""
+    found = _DATELINE.match(body)
+    if not found or (spans and spans[0].start < found.end(1)):
+        return None
+    surface = found.group(1)
+    index = gaz.index_of(" ".join(w.capitalize() for w in surface.split()))
+    if index is None or not gaz.candidates(index):
+        return None
+    return _Span("body", found.start(1), found.end(1), surface, gaz.candidates(index), cue=1)
 
 
 def _is_name_like_span(span: _Span) -> bool:
@@ -191,7 +208,7 @@ def _score(
     "<place>, <its division or country>", or a cue such as "the state of").
     """
     score = cand.prior
-    support = 0
+    support = span.cue
     if _supported(by_country.get(cand.country_code), span.surface):
         score += COUNTRY_SUPPORT
         support = 1
@@ -306,7 +323,11 @@ def extract_mentions(title: str, body: str) -> list[Mention]:
     """Every country and place mention in an article, title first, in text order."""
     gaz = load_gazetteer()
     texts: dict[Field, str] = {"title": title, "body": body}
-    spans = _find_spans(gaz, title, "title") + _find_spans(gaz, body, "body")
+    body_spans = _find_spans(gaz, body, "body")
+    dateline = _dateline_span(gaz, body, body_spans)
+    if dateline is not None:
+        body_spans.insert(0, dateline)
+    spans = _find_spans(gaz, title, "title") + body_spans
     if not spans:
         return []
     spans = _person_filter(gaz, spans, texts)
