@@ -25,6 +25,11 @@ EPILOG_QUERY = """Example:
 EPILOG_VIEWS = """Example:
   newsmill views
 """
+EPILOG_SERVE = """Example:
+  prefect server start --host 127.0.0.1 --port 4200        # in another terminal
+  export PREFECT_API_URL=http://127.0.0.1:4200/api
+  newsmill serve --cron "0 * * * *" --raw raw --data data  # every hour, until Ctrl-C
+"""
 READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
 
 
@@ -165,6 +170,22 @@ def cmd_views(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the pipeline on a cron schedule through a Prefect server (concurrency limit 1)."""
+    settings = _settings(args).with_overrides(cron=args.cron)
+    if not settings.raw_dir.is_dir():
+        print(f"newsmill: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
+        return 2
+    from flows.serve import ServerUnavailable, serve
+
+    try:
+        serve(settings)
+    except ServerUnavailable as err:
+        print(f"newsmill: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsmill",
@@ -196,6 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     views.add_argument("--data", help="warehouse folder (default data/, or NEWSMILL_DATA)")
     views.set_defaults(func=cmd_views)
+
+    serve = sub.add_parser("serve", help="run the pipeline on a schedule via a Prefect server",
+                           description=cmd_serve.__doc__, epilog=EPILOG_SERVE,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--cron", help="cron schedule, e.g. '*/15 * * * *' "
+                       "(default '0 * * * *', or NEWSMILL_CRON)")
+    serve.add_argument("--raw", help="folder of raw dumps (default raw/, or NEWSMILL_RAW)")
+    serve.add_argument("--data", help="warehouse folder (default data/, or NEWSMILL_DATA)")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 
