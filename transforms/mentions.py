@@ -33,6 +33,7 @@ from transforms.gazetteer import (
 from transforms.records import Field, Mention
 
 COUNTRY_SUPPORT = 3.0  # another place of the same country elsewhere in the article
+MORE_SUPPORT = 1.5  # for each further supporting surface, up to two more
 ADMIN1_SUPPORT = 6.0  # another place in the same state or province
 COMMA_SUPPORT = 6.0  # "Paris, Texas": the place right after names the candidate's division/country
 CUE_SUPPORT = 5.0  # "the state of Georgia", "Washington state"
@@ -190,8 +191,11 @@ def _evidence(readings: list[tuple[str, tuple[Candidate, ...]]]) -> Evidence:
     return by_country, by_admin1
 
 
-def _supported(surfaces: set[str] | None, own: str) -> bool:
-    return bool(surfaces) and (len(surfaces) > 1 or own not in surfaces)  # type: ignore[operator]
+def _backers(surfaces: set[str] | None, own: str) -> int:
+    """How many other surfaces of the article support a reading."""
+    if not surfaces:
+        return 0
+    return len(surfaces) - (own in surfaces)
 
 
 def _score(
@@ -209,11 +213,13 @@ def _score(
     """
     score = cand.prior
     support = span.cue
-    if _supported(by_country.get(cand.country_code), span.surface):
-        score += COUNTRY_SUPPORT
+    backers = _backers(by_country.get(cand.country_code), span.surface)
+    if backers:
+        score += COUNTRY_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
         support = 1
-    if cand.admin1 and _supported(by_admin1.get((cand.country_code, cand.admin1)), span.surface):
-        score += ADMIN1_SUPPORT
+    backers = _backers(by_admin1.get((cand.country_code, cand.admin1 or "")), span.surface)
+    if cand.admin1 and backers:
+        score += ADMIN1_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
         support = 2
     if comma_next is not None and any(
         d.country_code == cand.country_code
@@ -271,6 +277,11 @@ def _choose(spans: list[_Span], texts: dict[Field, str], evidence: Evidence) -> 
         scored.sort(key=lambda t: (-t[0], t[2]))
         best_score, support, _, best = scored[0]
         span.chosen = None
+        if support == 0 and best.method == "city" and best.prior < BIG_NAME_LIKE_PLACE and any(
+            len(surfaces - {span.surface}) >= 2 for code, surfaces in by_country.items()
+            if code != best.country_code
+        ):
+            continue  # "Edmonton" among Cairns and Queensland: a local namesake we do not list
         if _accepted(best, support, span.follows_comma is not None):
             span.chosen = best
             lost.update(

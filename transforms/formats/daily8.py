@@ -51,7 +51,7 @@ SNIFF_MARKERS = ("Try Our AI Features", "Explore what Daily8 AI", "Download Dail
 # --- body noise ----------------------------------------------------------------------------------
 _VIDEO_DURATION = re.compile(r"(?:Duration:? )?\d{1,2}:\d{2}(?::\d{2})?")
 _EMAIL_ONLY = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_READ_MORE = re.compile(r"\s*(?:»\s*READ MORE|READ MORE\s*»)\s*$", re.IGNORECASE)
+_READ_MORE = re.compile(r"\s*(?:»\s*READ MORE|READ MORE\s*»)\s*$")
 _EMPTY_PARENS = re.compile(r"\s*\(\s*\)(?!\s*=>)")
 _SCRIPT_TAIL = re.compile(r"\s*\(\)\s*=>\s*\{.*$")
 _QUOTE_PREFIX = re.compile(r"^>\s+")
@@ -277,12 +277,13 @@ def publisher_from_image_url(url: str) -> str | None:
 def _split_lines(text: str) -> list[_Line]:
     """Non-blank, space-normalized lines, each knowing if a blank preceded it and if it is cut."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    raw = text.split("\n")
     cut = not text.endswith("\n")
+    # One pass over the whole text: spacing never spans a newline, so this equals per-line.
+    raw = normalize_space(text).split("\n")
     out: list[_Line] = []
     blank = False
     for index, line in enumerate(raw):
-        clean = normalize_space(line)
+        clean = line.strip()
         if not clean:
             blank = True
             continue
@@ -532,10 +533,15 @@ def _clean_line(line: str) -> str:
         return ""
     if _VIDEO_DURATION.fullmatch(line) or _EMAIL_ONLY.fullmatch(line):
         return ""
-    line = _QUOTE_PREFIX.sub("", line)
-    line = _SCRIPT_TAIL.sub("", line)
-    line = _READ_MORE.sub("", line)
-    line = _EMPTY_PARENS.sub("", line)
+    # The substring checks keep the regexes off the long lines that don't need them.
+    if line.startswith(">"):
+        line = _QUOTE_PREFIX.sub("", line)
+    if "=>" in line:
+        line = _SCRIPT_TAIL.sub("", line)
+    if "READ MORE" in line:
+        line = _READ_MORE.sub("", line)
+    if "()" in line or "( )" in line:
+        line = _EMPTY_PARENS.sub("", line)
     for suffix in _NOISE_SUFFIXES:
         line = line.removesuffix(suffix)
     return line.strip()

@@ -77,7 +77,10 @@ def nesting_depth(text: str) -> int:
 def _load(text: str, line: int | None = None) -> tuple[Any, Reject | None]:
     """json.loads that never raises: too deep, malformed or huge numbers become a Reject."""
     where = f"line {line}" if line is not None else None
-    depth = nesting_depth(text)
+    # Counting brackets is cheap; the exact depth is only worked out when it could be too deep.
+    depth = 0
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        depth = nesting_depth(text)
     if depth > MAX_DEPTH:
         detail = f"JSON nested {depth} levels deep; at most {MAX_DEPTH} are read"
         return None, Reject("json_too_deep", detail, where or "line 1")
@@ -205,7 +208,8 @@ def _body(record: dict[str, Any]) -> str:
 def _paragraphs(value: Any) -> str:
     if not isinstance(value, str) or value.strip() == _REMOVED:
         return ""
-    value = _NEWSAPI_TRUNCATION.sub("", value)
+    if "chars]" in value:
+        value = _NEWSAPI_TRUNCATION.sub("", value)
     lines = (normalize_space(line) for line in value.splitlines())
     return "\n".join(line for line in lines if line)
 
