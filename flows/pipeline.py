@@ -6,12 +6,15 @@ may be mid-copy), so only it retries.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import sys
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +26,7 @@ quiet_prefect()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner  # noqa: E402
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
 
 from transforms.formats.detect import Limits  # noqa: E402
 from warehouse import ledger, rawfiles, views  # noqa: E402
@@ -75,9 +78,23 @@ def plan_run(files: list[rawfiles.RawFile], current: Generation | None) -> ledge
 
 @task(**TASK_OPTIONS, retries=2, retry_delay_seconds=1)
 def parse_batch(files: list[tuple[rawfiles.RawFile, str | None]], captured_at: datetime | None,
-                limits: Limits) -> BatchResult:
-    """Read, parse and extract one batch of dumps (runs in a worker process)."""
-    return ingest_batch(files, captured_at=captured_at, limits=limits)
+                limits: Limits, pool: Executor | None = None) -> BatchResult:
+    """Read, parse and extract one batch of dumps: in the local process pool, or right here
+    when the task itself runs on a Dask worker."""
+    if pool is None:
+        return ingest_batch(files, captured_at=captured_at, limits=limits)
+    return pool.submit(ingest_batch, files, captured_at=captured_at, limits=limits).result()
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """Parse processes forked from a server that has already loaded the gazetteer and lexicons.
+
+    forkserver, not fork: the flow process runs Prefect's threads, and forking it could copy a
+    held lock into a child.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["warehouse.parse_worker"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 @task(**TASK_OPTIONS)
@@ -128,7 +145,7 @@ def batches(plan: ledger.Plan, batch_bytes: int,
 
 
 def make_task_runner(settings: Settings) -> TaskRunner[Any]:
-    """A process pool on this machine, or a Dask cluster through prefect-dask."""
+    """Threads that hand batches to the local process pool, or a Dask cluster via prefect-dask."""
     if settings.dask_address:
         from prefect_dask import DaskTaskRunner
 
@@ -137,7 +154,7 @@ def make_task_runner(settings: Settings) -> TaskRunner[Any]:
                                                   "threads_per_worker": 1,
                                                   "processes": True})
         return DaskTaskRunner(address=settings.dask_address)
-    return ProcessPoolTaskRunner(max_workers=settings.workers)
+    return ThreadPoolTaskRunner(max_workers=2 * settings.workers)
 
 
 def run_pipeline(settings: Settings) -> RunSummary:
@@ -156,7 +173,7 @@ def newsmill_flow(settings: Settings) -> RunSummary:
     store = Warehouse(settings.data_dir)
     summary = RunSummary(run_id=run_id, data_dir=str(store.data_dir))
     stage = _Stopwatch(summary.stage_seconds)
-    with store.lock():
+    with store.lock(), contextlib.ExitStack() as stack:
         current = store.current()
         files = scan_raw(settings.raw_dir)
         plan = plan_run(files, current)
@@ -178,8 +195,10 @@ def newsmill_flow(settings: Settings) -> RunSummary:
         total = len(plan.to_read)
         pending: deque[Any] = deque()
         done = 0
+        pool = None if settings.dask_address else stack.enter_context(
+            local_pool(settings.workers))
         for batch in batches(plan, settings.batch_bytes):
-            pending.append(parse_batch.submit(batch, settings.captured_at, limits))
+            pending.append(parse_batch.submit(batch, settings.captured_at, limits, pool))
             if len(pending) >= 2 * settings.workers:
                 done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,
                                    new_per_dump, summary)

@@ -1,0 +1,23 @@
+"""Start-up of parse worker processes.
+
+The local process pool uses the forkserver start method with this module preloaded: the fork
+server imports it once, loading the gazetteer and topic lexicons, and every worker forked from it
+starts with them in memory instead of re-reading them.
+"""
+
+from __future__ import annotations
+
+from transforms.mentions import extract_mentions
+from transforms.topics import score_topics
+from warehouse.ingest import ingest_batch
+
+
+def warm_up() -> None:
+    """Load the lazily built matchers now, in the fork server, not once per worker."""
+    extract_mentions("Talks in Seoul", "Officials from Japan met.")
+    score_topics("Talks in Seoul", "Officials from Japan met.")
+
+
+warm_up()
+
+__all__ = ["ingest_batch", "warm_up"]
