@@ -30,6 +30,10 @@ EPILOG_SERVE = """Example:
   export PREFECT_API_URL=http://127.0.0.1:4200/api
   newsmill serve --cron "0 * * * *" --raw raw --data data  # every hour, until Ctrl-C
 """
+EPILOG_REPORT = """Example:
+  newsmill report                                 # writes report.html from data/
+  newsmill report --data data --out /tmp/news.html
+"""
 READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
 
 
@@ -186,6 +190,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write one self-contained HTML report of the views, with charts; it opens offline."""
+    from warehouse.report import write_report
+
+    settings = _settings(args)
+    written = write_report(settings.data_dir, Path(args.out))
+    source = written.generation or "an empty warehouse (run `newsmill run` first)"
+    print(f"newsmill: wrote {written.path} ({written.charts} charts from {source})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsmill",
@@ -226,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--raw", help="folder of raw dumps (default raw/, or NEWSMILL_RAW)")
     serve.add_argument("--data", help="warehouse folder (default data/, or NEWSMILL_DATA)")
     serve.set_defaults(func=cmd_serve)
+
+    report = sub.add_parser("report", help="one offline HTML report of the views, with charts",
+                            description=cmd_report.__doc__, epilog=EPILOG_REPORT,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    report.add_argument("--data", help="warehouse folder (default data/, or NEWSMILL_DATA)")
+    report.add_argument("--out", default="report.html", help="HTML file to write "
+                        "(default report.html)")
+    report.set_defaults(func=cmd_report)
     return parser
 
 
