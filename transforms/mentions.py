@@ -218,6 +218,8 @@ def _score(
         score += COUNTRY_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
         support = 1
     backers = _backers(by_admin1.get((cand.country_code, cand.admin1 or "")), span.surface)
+    if cand.weak == SMALL_PLACE and backers < 2:
+        backers = 0  # a small namesake needs its state named twice over ("Laurel County", "Ky.")
     if cand.admin1 and backers:
         score += ADMIN1_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
         support = 2
@@ -256,8 +258,14 @@ def _resolve(spans: list[_Span], texts: dict[Field, str]) -> None:
         [(s.surface, s.candidates) for s in spans if all(c.weak < NAME_LIKE for c in s.candidates)]
     )
     _choose(spans, texts, first)
-    second = _evidence([(s.surface, (s.chosen,)) for s in spans if s.chosen is not None])
-    _choose(spans, texts, second)
+    by_country, _ = _evidence([(s.surface, (s.chosen,)) for s in spans if s.chosen is not None])
+    # States and provinces count as chosen; a chosen city ("London" -> England) is too weak a
+    # reason to move another name to a small town of that state.
+    _, by_admin1 = _evidence(
+        [(s.surface, s.candidates) for s in spans if all(c.weak < NAME_LIKE for c in s.candidates)]
+        + [(s.surface, (s.chosen,)) for s in spans if s.chosen and s.chosen.method == "division"]
+    )
+    _choose(spans, texts, (by_country, by_admin1))
 
 
 def _choose(spans: list[_Span], texts: dict[Field, str], evidence: Evidence) -> None:

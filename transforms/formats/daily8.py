@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from transforms.records import Article, DatePrecision, Reject
 from transforms.text import normalize_space
@@ -47,6 +47,7 @@ FOOTER_LINES = frozenset(
 RELATED_MARKER = "Related Articles"
 # Markers that only a Daily8 page carries (used by format sniffing).
 SNIFF_MARKERS = ("Try Our AI Features", "Explore what Daily8 AI", "Download Daily8 app")
+_SNIFF_CHARS = 200_000
 
 # --- body noise ----------------------------------------------------------------------------------
 _VIDEO_DURATION = re.compile(r"(?:Duration:? )?\d{1,2}:\d{2}(?::\d{2})?")
@@ -97,7 +98,6 @@ KNOWN_SOURCES = ("News18", "9 News", "7NEWS", "10 News First", "Channel 4 News",
 
 # --- layout C ------------------------------------------------------------------------------------
 _IMAGE_LINE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]*)\)")
-_IMAGE_HOST_PREFIXES = ("www.", "img.", "image.", "images.", "static.", "cdn.", "media.", "i.")
 # Image hosts that clearly name one publisher. Unknown hosts (CDNs, image services) name nobody.
 PUBLISHER_DOMAINS = {
     "koreaherald.com": "Korea Herald",
@@ -172,7 +172,7 @@ def looks_like_daily8(text: str) -> bool:
         return True
     if any(marker in text for marker in SNIFF_MARKERS):
         return True
-    lines = {normalize_space(line) for line in text.splitlines()}
+    lines = {normalize_space(line) for line in text[:_SNIFF_CHARS].splitlines()}
     return RELATED_MARKER in lines and bool({"No comments yet...", "Hashtags"} & lines)
 
 
@@ -190,10 +190,9 @@ def parse_daily8_page(text: str, *, captured_at: datetime) -> list[Article | Rej
         ]
     page_source: str | None = None
     is_logo_layout = False
-    if lines and _IMAGE_LINE.fullmatch(lines[0].text) and not lines[0].partial:
-        match = _IMAGE_LINE.fullmatch(lines[0].text)
-        assert match is not None
-        page_source = publisher_from_image_url(match.group("url"))
+    image = _IMAGE_LINE.fullmatch(lines[0].text) if lines and not lines[0].partial else None
+    if image is not None:
+        page_source = publisher_from_image_url(image.group("url"))
         lines = lines[1:]
         is_logo_layout = True
     if lines and lines[0].text == "logo":
@@ -254,17 +253,13 @@ def split_source_when(
 
 def publisher_from_image_url(url: str) -> str | None:
     """The publisher named by an image URL's host (or its url= parameter), if clearly known."""
-    target = url
-    query = urlsplit(url).query
-    inner = parse_qs(query).get("url")
-    if inner:
-        target = unquote(inner[0])
     try:
-        host = (urlsplit(target).hostname or "").lower()
+        inner = parse_qs(urlsplit(url).query).get("url")  # parse_qs already decodes %2F etc.
+        host = (urlsplit(inner[0] if inner else url).hostname or "").lower()
     except ValueError:
         return None
-    for prefix in _IMAGE_HOST_PREFIXES:
-        host = host.removeprefix(prefix)
+    if not host:
+        return None
     for domain, name in PUBLISHER_DOMAINS.items():
         if host == domain or host.endswith("." + domain):
             return name
