@@ -317,18 +317,23 @@ def _add_divisions(b: _Builder, admin1_codes: dict[tuple[str, str], str]) -> Non
         ):
             continue
         suffix = sub.code.split("-", 1)[1]
-        if suffix != code and pycountry.countries.get(alpha_2=suffix) is not None:
-            continue  # CN-TW, CN-HK, CN-MO: Taiwan, Hong Kong and Macao have their own codes
         raw_names = re.split(r" / |\s*\[|\]", sub.name)
         surfaces = {
             _ADMIN_SUFFIX.sub("", n.strip()) for n in raw_names if n.strip() and "GB-" not in n
         }
         main = _ADMIN_SUFFIX.sub("", fold(raw_names[0].strip()))
+        own_country = pycountry.countries.get(alpha_2=suffix)
+        if own_country is not None and main in (own_country.name, _common_name(own_country)):
+            continue  # CN-TW, CN-HK, CN-MO: Taiwan, Hong Kong and Macao have their own codes
         admin1 = suffix if code in _ISO_ADMIN1_SAME else _GEONAMES_ADMIN1.get(sub.code)
         admin1 = admin1 or admin1_codes.get((code, main))
         gid = us_ids.get(suffix) if code == "US" else None
         cand = Candidate("place", code, main, "division", DIVISION_PRIOR, gid, admin1)
         b.add_all(surfaces, cand)
+
+
+def _common_name(country: object) -> str:
+    return str(getattr(country, "common_name", None) or getattr(country, "name", ""))
 
 
 def _add_us_counties(b: _Builder) -> None:

@@ -48,6 +48,8 @@ _LOCATIVE = re.compile(
 )
 _DIVISION_CUE_BEFORE = re.compile(r"\b(?:[Ss]tate|[Pp]rovince|[Rr]egion|[Pp]refecture) of $")
 _DIVISION_CUE_AFTER = re.compile(r" (?:[Ss]tate|[Pp]rovince|[Rr]egion|[Pp]refecture)\b")
+# A saint's name with a possessive is a church, school or hospital: "St. Paul's", "St Mary's"
+_SAINT_POSSESSIVE = re.compile(r"(?:St\.?|Saint) [A-Z][a-z]+$")
 # "St. John's University", "Trafalgar Street", "Westminster House": a name inside a facility's name
 _FACILITY_AFTER = re.compile(
     r"(?:['\u2019]s)? (?:University|College|School|Academy|Hospital|Clinic|Church|Cathedral|"
@@ -140,6 +142,8 @@ def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) 
             c.kind == "place" or c.method == "capital" for c in span.candidates
         ):
             continue
+        if _SAINT_POSSESSIVE.match(span.surface) and text.startswith(("'s", "\u2019s"), span.end):
+            continue
         after = _NEXT_WORD.match(text, span.end)
         if (
             after
@@ -229,6 +233,14 @@ def _score(
         for d in comma_next.candidates
     ):
         score += COMMA_SUPPORT
+        support = 2
+    comma_prev = span.follows_comma
+    if comma_prev is not None and any(
+        d.country_code == cand.country_code
+        and (cand.kind == "country" or (cand.method == "division" and d.admin1 == cand.admin1))
+        for d in comma_prev.candidates
+    ):
+        score += COMMA_SUPPORT  # "Atlanta, Georgia": the state that Atlanta is in
         support = 2
     if cand.method == "division" and (
         _DIVISION_CUE_BEFORE.search(text, max(0, span.start - 12), span.start)
