@@ -180,6 +180,7 @@ def test_layout_c_markdown_image_names_publisher() -> None:
 
 
 def test_layout_c_unknown_image_host_gives_no_source() -> None:
+    # Layout C whose image sits on an anonymous CDN host: no publisher is guessed from it.
     page = read("layout_c_image.txt").replace("img.koreaherald.com", "d1x2y3z4.cloudfront.net")
     main = articles(parse_daily8_page(page, captured_at=CAPTURED))[0]
     assert main.source is None
@@ -341,6 +342,7 @@ def test_cut_inside_the_title_copy_keeps_the_complete_title() -> None:
 
 
 def test_cut_before_the_teaser_body_keeps_title_source_and_date() -> None:
+    # Layout A cut right after a teaser's bullet line: its title, source and date are whole.
     page = cut_after(read("layout_a_full.txt"), "time14-07-2025\n\n  • Nile Courier Weekly\n")
     last = articles(parse_daily8_page(page, captured_at=CAPTURED))[-1]
     assert last.title == "Morocco and Spain open new ferry terminal in Tangier"
@@ -365,6 +367,8 @@ def test_cut_inside_a_teaser_body_keeps_the_text_it_holds() -> None:
     ],
 )
 def test_layout_b_teaser_cut_before_its_title_is_dropped(marker: str) -> None:
+    # Layout B cut inside the last teaser's header (source, time, bullet or title line): the
+    # teaser has no complete title, so it is dropped and the one before it keeps its body.
     page = cut_after(read("layout_b_compact.txt"), marker)
     items = articles(parse_daily8_page(page, captured_at=CAPTURED))
     assert [a.source for a in items[1:]] == ["Harbour Times", "Metro24"]
@@ -379,6 +383,7 @@ def test_main_title_cut_off_is_no_article() -> None:
 
 
 def test_cut_inside_chrome_leaves_no_chrome_fragment() -> None:
+    # Layout B cut inside "Try Our AI Features": the fragment is chrome, not body text.
     page = cut_after(read("layout_b_compact.txt"), "Try Our AI Fea")
     (main,) = articles(parse_daily8_page(page, captured_at=CAPTURED))
     assert main.body.endswith("in Montevideo next month.")
@@ -420,6 +425,8 @@ def test_every_prefix_of_a_page_yields_only_complete_titles(name: str) -> None:
     ],
 )
 def test_looks_like_daily8_on_pages(name: str) -> None:
+    # Every fixture page, including one cut before any chrome, sniffs as Daily8 (layout A
+    # starts with "logo", layout C with a /_next/image Markdown image).
     assert looks_like_daily8(read(name))
 
 
@@ -499,6 +506,7 @@ needs_shared = pytest.mark.skipif(
 
 @needs_shared
 def test_seed_page_gives_four_korea_herald_articles() -> None:
+    # The one whole real page: layout A, three Korea Herald teasers with relative times.
     text = (SHARED_DAILY8 / "000_060239a9aa87ed88.txt").read_text(encoding="utf-8")
     items = articles(parse_daily8_page(text, captured_at=CAPTURED))
     assert len(items) == 4
@@ -526,6 +534,7 @@ def _real_pages() -> list[tuple[Path, dict[str, str]]]:
 @needs_shared
 @pytest.mark.parametrize(("path", "row"), _real_pages(), ids=lambda v: getattr(v, "name", ""))
 def test_real_page_main_article_matches_index(path: Path, row: dict[str, str]) -> None:
+    # Real excerpts, each cut at about 2,000 characters; INDEX.tsv gives what a reader saw.
     text = path.read_text(encoding="utf-8")
     items = parse_daily8_page(text, captured_at=CAPTURED)
     main = articles(items)[0]
