@@ -63,7 +63,7 @@ def assert_no_chrome(items: list[Article | Reject]) -> None:
 
 
 def test_layout_a_main_article_and_teasers() -> None:
-    # Layout A ("logo"): title twice, a glued "<source><DD-MM-YYYY>" line with a hyphenated
+    # Layout A ("logo"): title twice, a glued "<source><DD-MM-YYYY>" line with a multi-word
     # source, a title suffix naming the source, body noise (video durations, "» READ MORE",
     # empty "()", "> " quote prefix) and three teasers with "time..." lines.
     items = articles(parse("layout_a_full.txt"))
@@ -300,6 +300,18 @@ def test_listing_page_is_one_reject_naming_the_tag() -> None:
             "a Daily8 hashtag listing page for #Wimbledon: teasers only, no article",
         )
     ]
+
+
+def test_reader_comments_and_hashtags_stay_out_of_the_body() -> None:
+    # Layout B with tags listed under "Hashtags" and a reader comment under "Comments": the
+    # body ends where the page chrome starts.
+    page = (
+        read("layout_b_title_only.txt")
+        .replace("Hashtags\n", "Hashtags\n#Kenya\n#Ethiopia\n")
+        .replace("Comments\nNo comments yet...\n", "Comments\nA reader wrote: good news at last.\n")
+    )
+    main = articles(parse_daily8_page(page, captured_at=CAPTURED))[0]
+    assert (main.title, main.body) == ("Kenya names new envoy to Ethiopia after border dispute", "")
 
 
 def test_chrome_only_page_is_no_article() -> None:

@@ -45,6 +45,11 @@ FOOTER_LINES = frozenset(
     {"DOWNLOAD THE APP", "Get Started Now: Download the App", "app-storeplay-store"}
 )
 RELATED_MARKER = "Related Articles"
+# Chrome that ends the main article: nothing after it (reader comments, say) is article text.
+MAIN_END_LINES = frozenset(
+    {"Orange background", "Try Our AI Features", "Explore what Daily8 AI can do for you:"}
+)
+_HASHTAG = re.compile(r"#\w[\w-]*")
 # Markers that only a Daily8 page carries (used by format sniffing).
 SNIFF_MARKERS = ("Try Our AI Features", "Explore what Daily8 AI", "Download Daily8 app")
 _SNIFF_CHARS = 200_000
@@ -347,9 +352,9 @@ def _parse_main(
 
 
 def _strip_trailing_chrome(lines: list[_Line]) -> list[_Line]:
-    """Drop the chrome run at the end of the main part ("Hashtags", "Orange background", ...)."""
-    end = len(lines)
-    while end > 0 and _is_chrome(lines[end - 1].text):
+    """Cut the main part at the AI-features block, then drop the chrome and tags before it."""
+    end = next((i for i, ln in enumerate(lines) if i and ln.text in MAIN_END_LINES), len(lines))
+    while end > 1 and (_is_chrome(lines[end - 1].text) or _HASHTAG.fullmatch(lines[end - 1].text)):
         end -= 1
     return lines[:end]
 
