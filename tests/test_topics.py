@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from transforms.records import TopicScore
 from transforms.topics import (
@@ -15,6 +18,7 @@ from transforms.topics import (
     load_lexicon,
     parse_lexicon_lines,
     score_topics,
+    spaced_words,
     train_topic_model,
 )
 
@@ -212,6 +216,17 @@ def test_phrases_hyphens_and_prefixes_match() -> None:
     assert lexicon.patterns == (" elect", " fly  half ", " prime  minister ")
     matches = lexicon.automaton.find_matches_as_indexes(" the  fly  half  was  elected ")
     assert sorted(m[0] for m in matches) == [0, 1]
+
+
+def test_spaced_words_splits_on_anything_but_ascii_letters_and_digits() -> None:
+    assert spaced_words("Labour’s fly-half, Café 60m!") == " labour  s  fly  half  caf  60m "
+    assert spaced_words(" \n-- ") == ""
+
+
+@given(st.text())
+def test_spaced_words_matches_the_regex_split(text: str) -> None:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    assert spaced_words(text) == (" " + "  ".join(words) + " " if words else "")
 
 
 def test_bad_lexicon_lines_are_refused() -> None:

@@ -244,6 +244,17 @@ def _shares(raw: list[float]) -> list[float]:
     return [value / total for value in raw] if total > 0 else raw
 
 
+def _ranking(raw: list[float], learned: list[float]) -> list[float]:
+    """Lexicon evidence alone, or lexicon and model evidence mixed as shares of their totals."""
+    if not any(learned):
+        return raw
+    lexicon_share, model_share = _shares(raw), _shares(learned)
+    return [
+        (1.0 - MODEL_SHARE) * a + MODEL_SHARE * b
+        for a, b in zip(lexicon_share, model_share, strict=True)
+    ]
+
+
 def score_topics(title: str, body: str, *, model: TopicModel | None = None) -> list[TopicScore]:
     """Rank the IPTC top-level topics of one article; rows under SCORE_THRESHOLD are dropped."""
     if not (title.strip() or body.strip()):
@@ -251,22 +262,9 @@ def score_topics(title: str, body: str, *, model: TopicModel | None = None) -> l
     with_model = model is not None and bool(model.weights)
     lexicon = _model_lexicon(model) if model is not None and with_model else load_lexicon()
     raw, learned = _evidence(lexicon, spaced_words(title), spaced_words(body))
-    method = "lexicon"
-    best_raw = max(raw)
-    if with_model:
-        if any(learned):
-            method = "lexicon+model"
-            lexicon_share = _shares(raw)
-            model_share = _shares(learned)
-            ranking = [
-                (1.0 - MODEL_SHARE) * a + MODEL_SHARE * b
-                for a, b in zip(lexicon_share, model_share, strict=True)
-            ]
-            best_raw = max(best_raw, max(learned))
-        else:
-            ranking = raw
-    else:
-        ranking = raw
+    ranking = _ranking(raw, learned)
+    method = "lexicon+model" if any(learned) else "lexicon"
+    best_raw = max(max(raw), max(learned, default=0.0))
     top = max(ranking)
     if top <= 0.0:
         return [TopicScore(FALLBACK_CODE, TOPIC_LABELS[FALLBACK_CODE], 0.0, 1, "fallback")]
@@ -285,25 +283,48 @@ def score_topics(title: str, body: str, *, model: TopicModel | None = None) -> l
 def train_topic_model(
     texts: Iterable[str | tuple[str, str]],
     *,
+    rounds: int = 1,
     min_documents: int = 5,
     min_margin: float = 1.5,
     min_log_odds: float = 1.5,
     max_weight: float = 3.0,
 ) -> TopicModel:
-    """Learn word weights from unlabelled (title, body) pairs or bodies, labelled by the lexicon."""
-    lexicon = load_lexicon()
+    """Learn word weights from unlabelled (title, body) pairs or bodies, labelled by the lexicon.
+
+    Each round labels the articles with the lexicon (plus the previous round's model), keeps those
+    whose best topic has evidence of at least SATURATION and `min_margin` times the runner-up, and
+    gives each word seen in `min_documents` of them its strongest topic by smoothed log-odds.
+    """
+    docs = [
+        (spaced_words(item[0]), spaced_words(item[1]))
+        if isinstance(item, tuple)
+        else ("", spaced_words(item))
+        for item in texts
+    ]
+    model = TopicModel({}, len(docs), (0,) * len(TOPIC_CODES))
+    for _ in range(rounds):
+        model = _fit_round(docs, model, min_documents, min_margin, min_log_odds, max_weight)
+    return model
+
+
+def _fit_round(
+    docs: list[tuple[str, str]],
+    previous: TopicModel,
+    min_documents: int,
+    min_margin: float,
+    min_log_odds: float,
+    max_weight: float,
+) -> TopicModel:
+    lexicon = _model_lexicon(previous) if previous.weights else load_lexicon()
     topics = len(TOPIC_CODES)
     doc_freq: dict[str, list[int]] = {}
     labelled = [0] * topics
-    documents = 0
-    for item in texts:
-        title, body = item if isinstance(item, tuple) else ("", item)
-        documents += 1
-        title_spaced, body_spaced = spaced_words(title), spaced_words(body)
-        raw = _evidence(lexicon, title_spaced, body_spaced)[0]
-        order = sorted(range(topics), key=lambda i: -raw[i])
-        top, second = raw[order[0]], raw[order[1]]
-        if top < SATURATION or top < min_margin * second:
+    for title_spaced, body_spaced in docs:
+        raw, learned = _evidence(lexicon, title_spaced, body_spaced)
+        ranking = _ranking(raw, learned)
+        order = sorted(range(topics), key=lambda i: -ranking[i])
+        top, second = ranking[order[0]], ranking[order[1]]
+        if raw[order[0]] < SATURATION or top < min_margin * second:
             continue
         label = order[0]
         labelled[label] += 1
@@ -312,8 +333,6 @@ def train_topic_model(
                 doc_freq.setdefault(word, [0] * topics)[label] += 1
     total = sum(labelled)
     weights: dict[str, tuple[int, float]] = {}
-    if total == 0:
-        return TopicModel({}, documents, tuple(labelled))
     for word, freqs in doc_freq.items():
         seen = sum(freqs)
         if seen < min_documents:
@@ -330,4 +349,4 @@ def train_topic_model(
                 strongest, strongest_odds = index, log_odds
         if strongest >= 0:
             weights[word] = (strongest, min(max_weight, strongest_odds))
-    return TopicModel(weights, documents, tuple(labelled))
+    return TopicModel(weights, len(docs), tuple(labelled))
