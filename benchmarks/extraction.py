@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
+import resource
 import sys
 import time
 from collections import Counter
@@ -73,14 +75,23 @@ def extract_page(job: tuple[str, str, str | None]) -> PageResult:
     return PageResult(page_id, "", f"reject {item.reason}: {item.detail}")
 
 
-def run(jobs: list[tuple[str, str, str | None]], processes: int) -> tuple[list[PageResult], float]:
-    start = time.perf_counter()
+def run(
+    jobs: list[tuple[str, str, str | None]], processes: int
+) -> tuple[list[PageResult], float, float]:
+    """Results, wall seconds and CPU seconds (this process, or the workers) for all jobs."""
+    start, cpu_self, cpu_children = time.perf_counter(), time.process_time(), _children_cpu()
     if processes <= 1:
         results = [extract_page(job) for job in jobs]
     else:
         with ProcessPoolExecutor(max_workers=processes) as pool:
             results = list(pool.map(extract_page, jobs, chunksize=4))
-    return results, time.perf_counter() - start
+    cpu = time.process_time() - cpu_self + _children_cpu() - cpu_children
+    return results, time.perf_counter() - start, cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,8 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         (page_id, str(args.corpus / "html" / f"{page_id}.html.gz"), entry.get("url"))
         for page_id, entry in sorted(gold.items())
     ]
-    results, seconds_one = run(jobs, 1)
-    _, seconds_many = run(jobs, args.processes)
+    load_before = os.getloadavg()[0]
+    results, seconds_one, cpu_one = run(jobs, 1)
+    _, seconds_many, cpu_many = run(jobs, args.processes)
 
     scores = {r.page_id: score_body(r.body, gold[r.page_id]["articleBody"]) for r in results}
     n = len(scores)
@@ -114,9 +126,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {r.page_id}: {r.failure}")
     worst = sorted(scores.items(), key=lambda kv: kv[1].f1)[:5]
     print("lowest F1: " + ", ".join(f"{pid[:12]} {s.f1:.2f}" for pid, s in worst))
-    print(f"speed, 1 process: {n / seconds_one:.1f} pages/s ({seconds_one:.1f} s)")
     print(
-        f"speed, {args.processes} processes: {n / seconds_many:.1f} pages/s ({seconds_many:.1f} s)"
+        f"speed, 1 process: {n / seconds_one:.1f} pages/s ({seconds_one:.1f} s wall,"
+        f" {n / cpu_one:.1f} pages per CPU-second)"
+    )
+    print(
+        f"speed, {args.processes} processes: {n / seconds_many:.1f} pages/s"
+        f" ({seconds_many:.1f} s wall, {n / cpu_many:.1f} pages per CPU-second)"
+    )
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before the runs"
+        " (other work on the machine slows the wall-clock figures)"
     )
     return 0 if mean.f1 >= F1_FLOOR else 1
 

@@ -534,7 +534,9 @@ def load_gazetteer() -> Gazetteer:
     return Gazetteer(
         patterns=tuple(patterns),
         rows=tuple(tuple(r) for r in rows),
-        matcher=ahocorasick_rs.AhoCorasick(patterns),
+        matcher=ahocorasick_rs.AhoCorasick(
+            patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+        ),
         given_names=frozenset(read_lines("given_names.txt")),
         surnames=frozenset(read_lines("surnames.txt")),
         common_words=frozenset(read_lines("common_words.txt")),

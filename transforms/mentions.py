@@ -72,28 +72,19 @@ class _Span:
     cue: int = 0  # support the text itself gives: 1 for a dateline ("GLASGOW, Ky. -")
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum()
-
-
 def _find_spans(gaz: Gazetteer, text: str, field: Field) -> list[_Span]:
-    """Longest non-overlapping matches that start and end on word boundaries."""
-    found: list[tuple[int, int, int]] = []
-    n = len(text)
-    for idx, start, end in gaz.matcher.find_matches_as_indexes(text, overlapping=True):
-        if start > 0 and _is_word_char(text[start - 1]):
-            continue
-        if end < n and _is_word_char(text[end]) and _is_word_char(text[end - 1]):
-            continue
-        found.append((start, -end, idx))
-    found.sort()
+    """Leftmost-longest matches that start and end on word boundaries.
+
+    A longer match that fails the boundary test hides no shorter one inside it: "Parisian" is
+    neither Paris nor anything else, and every plural or demonym that matters is a pattern itself.
+    """
     spans: list[_Span] = []
-    last_end = 0
-    for start, neg_end, idx in found:
-        end = -neg_end
-        if start < last_end:
+    n = len(text)
+    for idx, start, end in gaz.matcher.find_matches_as_indexes(text):
+        if start > 0 and text[start - 1].isalnum():
             continue
-        last_end = end
+        if end < n and text[end].isalnum() and text[end - 1].isalnum():
+            continue
         cands = gaz.candidates(idx)
         if cands:  # an empty tuple is a blocking phrase: it only swallows what it covers
             spans.append(_Span(field, start, end, text[start:end], cands))
@@ -134,26 +125,32 @@ def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) 
     surnames: set[str] = set()
     keep: list[_Span] = []
     for span in spans:
-        if not _is_name_like_span(span):
+        if not _is_name_like_span(span) or not _is_person_part(gaz, span, texts, place_words, surnames):
             keep.append(span)
-            continue
-        text = texts[span.field]
-        if _FACILITY_AFTER.match(text, span.end) and all(
-            c.kind == "place" or c.method == "capital" for c in span.candidates
-        ):
-            continue
-        if _SAINT_POSSESSIVE.match(span.surface) and text.startswith(("'s", "\u2019s"), span.end):
-            continue
-        after = _NEXT_WORD.match(text, span.end)
+    if not surnames:
+        return keep
+    return [s for s in keep if s.surface not in surnames or not _is_name_like_span(s)]
+
+
+def _is_person_part(
+    gaz: Gazetteer, span: _Span, texts: dict[Field, str], place_words: set[str], names: set[str]
+) -> bool:
+    """Whether a span is a person's (or a facility's) name; adds found person names to `names`."""
+    text = texts[span.field]
+    end, start = span.end, span.start
+    if end < len(text) and text[end] in " '\u2019":
         if (
-            after
-            and span.surface in gaz.given_names
-            and _surname_like(gaz, after.group(1), place_words)
-        ):
-            surnames.add(after.group(1))  # "Chad Morgan": Morgan is a person from here on
-            surnames.add(span.surface)
-            continue
-        before = _PREV_WORD.search(text, max(0, span.start - 24), span.start)
+            all(c.kind == "place" or c.method == "capital" for c in span.candidates)
+            and _FACILITY_AFTER.match(text, end)
+        ) or (text.startswith(("'s", "\u2019s"), end) and _SAINT_POSSESSIVE.match(span.surface)):
+            return True
+        if span.surface in gaz.given_names:
+            after = _NEXT_WORD.match(text, end)
+            if after and _surname_like(gaz, after.group(1), place_words):
+                names.update((after.group(1), span.surface))  # "Chad Morgan", from here on
+                return True
+    if start > 1 and text[start - 1] == " " and text[start - 2].isalpha():
+        before = _PREV_WORD.search(text, max(0, start - 24), start)
         if before:
             word, dot = before.group(1), before.group(2)
             if word in gaz.titles or (
@@ -162,10 +159,9 @@ def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) 
                 and word.lower() not in gaz.common_words
                 and word not in place_words
             ):
-                surnames.add(span.surface)  # "Christopher Landau", "Senator Jordan"
-                continue
-        keep.append(span)
-    return [s for s in keep if s.surface not in surnames or not _is_name_like_span(s)]
+                names.add(span.surface)  # "Christopher Landau", "Senator Jordan"
+                return True
+    return False
 
 
 def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
@@ -205,7 +201,7 @@ def _backers(surfaces: set[str] | None, own: str) -> int:
 def _score(
     span: _Span,
     cand: Candidate,
-    text: str,
+    division_cue: bool,
     by_country: dict[str, set[str]],
     by_admin1: dict[tuple[str, str], set[str]],
     comma_next: _Span | None,
@@ -242,10 +238,7 @@ def _score(
     ):
         score += COMMA_SUPPORT  # "Atlanta, Georgia": the state that Atlanta is in
         support = 2
-    if cand.method == "division" and (
-        _DIVISION_CUE_BEFORE.search(text, max(0, span.start - 12), span.start)
-        or _DIVISION_CUE_AFTER.match(text, span.end)
-    ):
+    if cand.method == "division" and division_cue:
         score += CUE_SUPPORT
         support = 2
     return score, support
@@ -264,12 +257,57 @@ def _accepted(cand: Candidate, support: int, after_comma: bool) -> bool:
     return True
 
 
+def _division_cue(text: str, span: _Span) -> bool:
+    return bool(
+        _DIVISION_CUE_BEFORE.search(text, max(0, span.start - 12), span.start)
+        or _DIVISION_CUE_AFTER.match(text, span.end)
+    )
+
+
+def _decide(
+    span: _Span,
+    nxt: _Span | None,
+    division_cue: bool,
+    by_country: dict[str, set[str]],
+    by_admin1: dict[tuple[str, str], set[str]],
+) -> tuple[Candidate | None, tuple[str, ...]]:
+    """The best reading of a span (None: rejected), and the countries whose reading lost."""
+    scored = [
+        (*_score(span, c, division_cue, by_country, by_admin1, nxt), i, c)
+        for i, c in enumerate(span.candidates)
+        if c.weak != SMALL_PLACE
+        or nxt is not None
+        or span.follows_comma is not None
+        or by_admin1.get((c.country_code, c.admin1 or ""))
+    ]
+    if not scored:
+        return None, ()
+    scored.sort(key=lambda t: (-t[0], t[2]))
+    _, support, _, best = scored[0]
+    if support == 0 and best.method == "city" and best.prior < BIG_NAME_LIKE_PLACE and any(
+        len(surfaces - {span.surface}) >= 2
+        for code, surfaces in by_country.items()
+        if code != best.country_code
+    ):
+        return None, ()  # "Edmonton" among Cairns and Queensland: a local namesake we do not list
+    if not _accepted(best, support, span.follows_comma is not None):
+        return None, ()
+    losers = tuple(
+        c.country_code
+        for _, _, _, c in scored[1:]
+        if c.kind == "country" and c.country_code != best.country_code
+    )
+    return best, losers
+
+
 def _resolve(spans: list[_Span], texts: dict[Field, str]) -> None:
     """Choose each span's reading: first from the unambiguous spans, then again from all choices."""
     first = _evidence(
         [(s.surface, s.candidates) for s in spans if all(c.weak < NAME_LIKE for c in s.candidates)]
     )
     _choose(spans, texts, first)
+    if all(len(s.candidates) == 1 and s.candidates[0].weak < NAME_LIKE for s in spans):
+        return  # nothing was ambiguous: a second round would change nothing
     by_country, _ = _evidence([(s.surface, (s.chosen,)) for s in spans if s.chosen is not None])
     # States and provinces count as chosen; a chosen city ("London" -> England) is too weak a
     # reason to move another name to a small town of that state.
@@ -286,29 +324,25 @@ def _choose(spans: list[_Span], texts: dict[Field, str], evidence: Evidence) -> 
     for span in spans:
         if span.follows_comma is not None:
             comma_next[id(span.follows_comma)] = span
+    # Spans with the same surface and no comma or cue of their own get the same reading.
+    decided: dict[object, tuple[Candidate | None, tuple[str, ...]]] = {}
     lost: set[str] = set()
     for span in spans:
-        text = texts[span.field]
+        cands = span.candidates
+        if len(cands) == 1 and cands[0].kind == "country" and cands[0].method != "capital":
+            span.chosen = cands[0]  # "Japan", "U.S.", "Japanese": nothing to weigh
+            continue
         nxt = comma_next.get(id(span))
-        scored = [
-            (*_score(span, c, text, by_country, by_admin1, nxt), i, c)
-            for i, c in enumerate(span.candidates)
-        ]
-        scored.sort(key=lambda t: (-t[0], t[2]))
-        best_score, support, _, best = scored[0]
-        span.chosen = None
-        if support == 0 and best.method == "city" and best.prior < BIG_NAME_LIKE_PLACE and any(
-            len(surfaces - {span.surface}) >= 2 for code, surfaces in by_country.items()
-            if code != best.country_code
-        ):
-            continue  # "Edmonton" among Cairns and Queensland: a local namesake we do not list
-        if _accepted(best, support, span.follows_comma is not None):
-            span.chosen = best
-            lost.update(
-                c.country_code
-                for _, _, _, c in scored[1:]
-                if c.kind == "country" and c.country_code != best.country_code
-            )
+        division_cue = any(c.method == "division" for c in span.candidates) and _division_cue(
+            texts[span.field], span
+        )
+        key: object = span.surface
+        if nxt is not None or span.follows_comma is not None or span.cue or division_cue:
+            key = (span.surface, id(nxt), id(span.follows_comma), span.cue, division_cue)
+        if key not in decided:
+            decided[key] = _decide(span, nxt, division_cue, by_country, by_admin1)
+        span.chosen, losers = decided[key]
+        lost.update(losers)
     # "Georgian" follows "Georgia": if the country lost to the US state, its demonym goes too.
     for span in spans:
         chosen = span.chosen

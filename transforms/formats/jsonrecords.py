@@ -100,7 +100,7 @@ def _is_json_lines(text: str, error: Reject) -> bool:
     """A document that fails with extra data, or whose lines are one-line objects, is JSON Lines."""
     if error.reason == "malformed_json" and error.detail.startswith("Extra data"):
         return True
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
     if len(lines) < 2:
         return False
     one_line_objects = sum(1 for s in lines if len(s) > 1 and s[0] == "{" and s[-1] == "}")
@@ -108,7 +108,9 @@ def _is_json_lines(text: str, error: Reject) -> bool:
 
 
 def _records_from_lines(text: str) -> Iterator[Article | Reject]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a record: str.splitlines would also split on U+2028 and other separators
+    # that JSON allows raw inside strings.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         value, error = _load(line, number)
