@@ -114,6 +114,20 @@ def test_json_lines_with_mixed_field_names_and_bad_lines() -> None:
     assert isinstance(unreadable, Article) and unreadable.date_text == "sometime in June"
 
 
+def test_line_separators_inside_strings_do_not_split_records() -> None:
+    # U+2028/U+2029 and \x1c are legal raw inside JSON strings; only "\n" ends a JSONL record.
+    # CRLF line ends are fine too.
+    lines = [
+        json.dumps(
+            {"title": "Peru\u2028votes", "text": "Lima\u2029count\x1cends"}, ensure_ascii=False
+        ),
+        json.dumps({"title": "Chile counts", "text": "Santiago."}),
+    ]
+    items = list(parse_json_records("\r\n".join(lines) + "\r\n"))
+    assert [type(i).__name__ for i in items] == ["Article", "Article"]
+    assert isinstance(items[0], Article) and items[0].title == "Peru votes"
+
+
 def test_data_wrapper_document() -> None:
     # {"data": [...]} wrapper; a date-only value is a day, a zone-less timestamp is UTC.
     first, second = parse_file("data_wrapper.json")

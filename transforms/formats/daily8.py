@@ -283,7 +283,7 @@ def _split_lines(text: str) -> list[_Line]:
     out: list[_Line] = []
     blank = False
     for index, line in enumerate(raw):
-        clean = line.strip()
+        clean = " ".join(line.split())  # also folds U+2028, \v and other odd breaks
         if not clean:
             blank = True
             continue

@@ -167,7 +167,7 @@ def _record_to_item(record: Any, location: str) -> Article | Reject:
     if not isinstance(record, dict):
         kind = type(record).__name__
         return Reject("not_an_object", f"expected a JSON object, got {kind}", location)
-    title = normalize_space(_first_text(record, TITLE_FIELDS))
+    title = " ".join(normalize_space(_first_text(record, TITLE_FIELDS)).split())
     body = _body(record)
     if not title and not body:
         detail = "the record has neither a title nor a body"
