@@ -108,9 +108,7 @@ def _dateline_span(gaz: Gazetteer, body: str, spans: list[_Span]) -> _Span | Non
 
 
 def _is_name_like_span(span: _Span) -> bool:
-    return all(
-        c.method not in ("abbreviation", "demonym") for c in span.candidates
-    )
+    return _reading(span.candidates).name_like
 
 
 def _surname_like(gaz: Gazetteer, word: str, place_words: set[str]) -> bool:
@@ -173,22 +171,49 @@ def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
 Evidence = tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]
 
 
-def _evidence(readings: list[tuple[str, tuple[Candidate, ...]]]) -> Evidence:
-    """Which surfaces support each country and each (country, admin1), from unambiguous readings."""
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What a candidate tuple says about the article, computed once per gazetteer surface."""
+
+    strong: bool  # no weak candidate: usable as evidence before anything is chosen
+    name_like: bool  # no abbreviation or demonym: could be part of a person's name
+    country_code: str | None  # the one country of every candidate, if there is one
+    admin1: str | None  # the one state or province of every candidate, if all are places
+
+
+_READINGS: dict[int, _Reading] = {}  # by id() of a gazetteer candidate tuple, which lives on
+
+
+def _reading(cands: tuple[Candidate, ...]) -> _Reading:
+    found = _READINGS.get(id(cands))
+    if found is None:
+        codes = {c.country_code for c in cands}
+        admin1s = {c.admin1 for c in cands}
+        all_places = all(c.kind == "place" or c.method == "capital" for c in cands)
+        found = _READINGS[id(cands)] = _Reading(
+            strong=all(c.weak < NAME_LIKE for c in cands),
+            name_like=all(c.method not in ("abbreviation", "demonym") for c in cands),
+            country_code=codes.pop() if len(codes) == 1 else None,
+            admin1=admin1s.pop() if len(admin1s) == 1 and all_places else None,
+        )
+    return found
+
+
+def _evidence(readings: list[tuple[str, str | None, str | None]]) -> Evidence:
+    """Which surfaces support each country and each (country, admin1)."""
     by_country: dict[str, set[str]] = defaultdict(set)
     by_admin1: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for surface, cands in readings:
-        codes = {c.country_code for c in cands}
-        if len(codes) != 1:
+    for surface, code, admin1 in readings:
+        if code is None:
             continue
-        code = codes.pop()
         by_country[code].add(surface)
-        admin1s = {c.admin1 for c in cands if c.kind == "place" or c.method == "capital"}
-        if len(admin1s) == 1 and all(c.kind == "place" or c.method == "capital" for c in cands):
-            admin1 = admin1s.pop()
-            if admin1:
-                by_admin1[(code, admin1)].add(surface)
+        if admin1:
+            by_admin1[(code, admin1)].add(surface)
     return by_country, by_admin1
+
+
+def _chosen_reading(c: Candidate) -> tuple[str, str | None]:
+    return c.country_code, (c.admin1 if c.kind == "place" or c.method == "capital" else None)
 
 
 def _backers(surfaces: set[str] | None, own: str) -> int:
@@ -302,18 +327,26 @@ def _decide(
 
 def _resolve(spans: list[_Span], texts: dict[Field, str]) -> None:
     """Choose each span's reading: first from the unambiguous spans, then again from all choices."""
-    first = _evidence(
-        [(s.surface, s.candidates) for s in spans if all(c.weak < NAME_LIKE for c in s.candidates)]
-    )
-    _choose(spans, texts, first)
+    unambiguous = []
+    for s in spans:
+        reading = _reading(s.candidates)
+        if reading.strong:
+            unambiguous.append((s.surface, reading.country_code, reading.admin1))
+    _choose(spans, texts, _evidence(unambiguous))
     if all(len(s.candidates) == 1 and s.candidates[0].weak < NAME_LIKE for s in spans):
         return  # nothing was ambiguous: a second round would change nothing
-    by_country, _ = _evidence([(s.surface, (s.chosen,)) for s in spans if s.chosen is not None])
+    by_country, _ = _evidence(
+        [(s.surface, *_chosen_reading(s.chosen)) for s in spans if s.chosen is not None]
+    )
     # States and provinces count as chosen; a chosen city ("London" -> England) is too weak a
     # reason to move another name to a small town of that state.
     _, by_admin1 = _evidence(
-        [(s.surface, s.candidates) for s in spans if all(c.weak < NAME_LIKE for c in s.candidates)]
-        + [(s.surface, (s.chosen,)) for s in spans if s.chosen and s.chosen.method == "division"]
+        unambiguous
+        + [
+            (s.surface, *_chosen_reading(s.chosen))
+            for s in spans
+            if s.chosen is not None and s.chosen.method == "division"
+        ]
     )
     _choose(spans, texts, (by_country, by_admin1))
 
