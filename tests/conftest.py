@@ -197,3 +197,21 @@ def view_count(data_dir: Path, view: str) -> int:
         row = con.execute(f"select count(*) from {view}").fetchone()
     assert row is not None
     return int(row[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Report, notebook and browser tests (issue 8): one warehouse built from the bundled raw/ sample,
+# shared by the whole session. Treat it as read-only; tests that change a warehouse build their own.
+# A fixed capture time keeps relative dates ("3 hours ago") the same on every machine.
+BUNDLED_CAPTURED_AT = "2025-08-27T12:00:00Z"
+
+
+@pytest.fixture(scope="session")
+def bundled_warehouse(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder after one `newsmill run` over the repo's raw/ sample."""
+    data = tmp_path_factory.mktemp("bundled") / "data"
+    done = run_newsmill(["run", "--raw", str(REPO / "raw"), "--data", str(data),
+                         "--captured-at", BUNDLED_CAPTURED_AT], prefect_api)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (data / "newsmill.duckdb").exists()
+    return data
