@@ -179,6 +179,7 @@ class _Reading:
     name_like: bool  # no abbreviation or demonym: could be part of a person's name
     country_code: str | None  # the one country of every candidate, if there is one
     admin1: str | None  # the one state or province of every candidate, if all are places
+    has_division: bool  # a state or province among the candidates: "the state of" matters
 
 
 _READINGS: dict[int, _Reading] = {}  # by id() of a gazetteer candidate tuple, which lives on
@@ -195,6 +196,7 @@ def _reading(cands: tuple[Candidate, ...]) -> _Reading:
             name_like=all(c.method not in ("abbreviation", "demonym") for c in cands),
             country_code=codes.pop() if len(codes) == 1 else None,
             admin1=admin1s.pop() if len(admin1s) == 1 and all_places else None,
+            has_division=any(c.method == "division" for c in cands),
         )
     return found
 
@@ -297,17 +299,21 @@ def _decide(
     by_admin1: dict[tuple[str, str], set[str]],
 ) -> tuple[Candidate | None, tuple[str, ...]]:
     """The best reading of a span (None: rejected), and the countries whose reading lost."""
-    scored = [
-        (*_score(span, c, division_cue, by_country, by_admin1, nxt), i, c)
-        for i, c in enumerate(span.candidates)
-        if c.weak != SMALL_PLACE
-        or nxt is not None
-        or span.follows_comma is not None
-        or by_admin1.get((c.country_code, c.admin1 or ""))
-    ]
-    if not scored:
-        return None, ()
-    scored.sort(key=lambda t: (-t[0], t[2]))
+    cands = span.candidates
+    if len(cands) == 1:
+        scored = [(*_score(span, cands[0], division_cue, by_country, by_admin1, nxt), 0, cands[0])]
+    else:
+        scored = [
+            (*_score(span, c, division_cue, by_country, by_admin1, nxt), i, c)
+            for i, c in enumerate(cands)
+            if c.weak != SMALL_PLACE
+            or nxt is not None
+            or span.follows_comma is not None
+            or by_admin1.get((c.country_code, c.admin1 or ""))
+        ]
+        if not scored:
+            return None, ()
+        scored.sort(key=lambda t: (-t[0], t[2]))
     _, support, _, best = scored[0]
     if support == 0 and best.method == "city" and best.prior < BIG_NAME_LIKE_PLACE and any(
         len(surfaces - {span.surface}) >= 2
@@ -366,9 +372,7 @@ def _choose(spans: list[_Span], texts: dict[Field, str], evidence: Evidence) -> 
             span.chosen = cands[0]  # "Japan", "U.S.", "Japanese": nothing to weigh
             continue
         nxt = comma_next.get(id(span))
-        division_cue = any(c.method == "division" for c in span.candidates) and _division_cue(
-            texts[span.field], span
-        )
+        division_cue = _reading(cands).has_division and _division_cue(texts[span.field], span)
         key: object = span.surface
         if nxt is not None or span.follows_comma is not None or span.cue or division_cue:
             key = (span.surface, id(nxt), id(span.follows_comma), span.cue, division_cue)

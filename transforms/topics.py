@@ -224,6 +224,27 @@ def lexicon_evidence(title: str, body: str) -> list[float]:
     return _evidence(load_lexicon(), spaced_words(title), spaced_words(body))[0]
 
 
+def explain_topics(
+    title: str, body: str, *, model: TopicModel | None = None
+) -> dict[str, list[tuple[str, float]]]:
+    """Per topic code, the matched terms and what each added to the raw evidence, largest first."""
+    lexicon = _model_lexicon(model) if model is not None and model.weights else load_lexicon()
+    find = lexicon.automaton.find_matches_as_indexes
+    hits = Counter(map(_FIRST, find(spaced_words(body))))
+    for pattern in map(_FIRST, find(spaced_words(title))):
+        hits[pattern] += TITLE_WEIGHT
+    topics = len(TOPIC_CODES)
+    found: dict[str, list[tuple[str, float]]] = {}
+    for pattern, count in hits.items():
+        term = " ".join(lexicon.patterns[pattern].split())
+        for index, weight in lexicon.entries[pattern]:
+            learned = index >= topics
+            code = TOPIC_CODES[index - topics if learned else index]
+            label = f"{term} (model)" if learned else term
+            found.setdefault(code, []).append((label, round(weight * _tf(count), 3)))
+    return {code: sorted(terms, key=lambda t: (-t[1], t[0])) for code, terms in found.items()}
+
+
 _model_lexicons: dict[int, tuple[TopicModel, Lexicon]] = {}
 
 
