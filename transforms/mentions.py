@@ -121,19 +121,43 @@ def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) 
     """Drop spans that are part of a person's name, and every repeat of a found surname."""
     place_words = {s.surface for s in spans}
     surnames: set[str] = set()
+    given: set[str] = set()
     keep: list[_Span] = []
     for span in spans:
-        if not _is_name_like_span(span) or not _is_person_part(gaz, span, texts, place_words, surnames):
+        if not _is_name_like_span(span) or not _is_person_part(
+            gaz, span, texts, place_words, surnames, given
+        ):
             keep.append(span)
-    if not surnames:
+    if not surnames and not given:
         return keep
-    return [s for s in keep if s.surface not in surnames or not _is_name_like_span(s)]
+    # A surname stays the person's ("Landau said"); a given name does too unless it is written as
+    # a location ("Chad Morgan flew to Chad").
+    return [
+        s
+        for s in keep
+        if not _is_name_like_span(s)
+        or (
+            s.surface not in surnames
+            and (
+                s.surface not in given
+                or (
+                    _LOCATIVE.search(texts[s.field], max(0, s.start - 12), s.start)
+                    and not texts[s.field].startswith(("'s", "\u2019s"), s.end)
+                )
+            )
+        )
+    ]
 
 
 def _is_person_part(
-    gaz: Gazetteer, span: _Span, texts: dict[Field, str], place_words: set[str], names: set[str]
+    gaz: Gazetteer,
+    span: _Span,
+    texts: dict[Field, str],
+    place_words: set[str],
+    names: set[str],
+    given: set[str],
 ) -> bool:
-    """Whether a span is a person's (or a facility's) name; adds found person names to `names`."""
+    """Whether a span is a person's (or a facility's) name; adds the names found to the sets."""
     text = texts[span.field]
     end, start = span.end, span.start
     if end < len(text) and text[end] in " '\u2019":
@@ -145,7 +169,8 @@ def _is_person_part(
         if span.surface in gaz.given_names:
             after = _NEXT_WORD.match(text, end)
             if after and _surname_like(gaz, after.group(1), place_words):
-                names.update((after.group(1), span.surface))  # "Chad Morgan", from here on
+                names.add(after.group(1))  # "Chad Morgan": Morgan from here on, and Chad
+                given.add(span.surface)
                 return True
     if start > 1 and text[start - 1] == " " and text[start - 2].isalpha():
         before = _PREV_WORD.search(text, max(0, start - 24), start)
