@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from transforms.topics import (
     TOPIC_CODES,
     TOPIC_LABELS,
     build_lexicon,
+    explain_topics,
     load_lexicon,
     parse_lexicon_lines,
     score_topics,
@@ -216,6 +218,20 @@ def test_phrases_hyphens_and_prefixes_match() -> None:
     assert lexicon.patterns == (" elect", " fly  half ", " prime  minister ")
     matches = lexicon.automaton.find_matches_as_indexes(" the  fly  half  was  elected ")
     assert sorted(m[0] for m in matches) == [0, 1]
+
+
+def test_explain_topics_names_the_matched_terms() -> None:
+    found = explain_topics("Striker scores", "The striker scored a penalty in the league.")
+    # A title word counts 3 times: "striker" 1 + 3 times at weight 3, "scores" 3 times at weight 1.
+    assert found == {
+        "medtop:15000000": [
+            ("striker", round(3 * (1 + math.log(4)), 3)),
+            ("scores", round(1 + math.log(3), 3)),
+            ("league", 2.0),
+            ("penalty", 2.0),
+            ("scored", 2.0),
+        ]
+    }
 
 
 def test_spaced_words_splits_on_anything_but_ascii_letters_and_digits() -> None:
