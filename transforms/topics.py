@@ -6,16 +6,19 @@ with the last word ("elect*" is not used: it would match "electric"). Text and t
 lower-cased and split into runs of ASCII letters and digits, so "fly-half" in the lexicon matches
 "fly-half", "fly half" and "Fly-Half" in an article.
 
-Each topic's raw evidence is the sum, over lexicon terms found, of `weight * (1 + ln(count))`, where
-a word in the title counts `TITLE_WEIGHT` times. Topics are ranked by raw evidence. The 0..1 score
-is `confidence * raw / raw_of_best`, where `confidence = 1 - exp(-raw_of_best / SATURATION)` says
-how much topical vocabulary the article has at all. Rows with a score below `SCORE_THRESHOLD` are
-dropped, except rank 1, so any article with text gets at least one row.
+All terms are matched in one Aho-Corasick pass; at any position the longest term wins, so "prime
+minister" counts once, not also as "minister". Each topic's raw evidence is the sum, over terms
+found, of `weight * (1 + ln(count))`, where a word in the title counts `TITLE_WEIGHT` times. Topics
+are ranked by raw evidence. The 0..1 score is `confidence * raw / raw_of_best`, where
+`confidence = 1 - exp(-raw_of_best / SATURATION)` says how much topical vocabulary the article has
+at all. Rows with a score below `SCORE_THRESHOLD` are dropped, except rank 1, so any article with
+text gets at least one row (`FALLBACK_CODE` with score 0 when no term matched at all).
 
 `train_topic_model` learns extra word weights by weak supervision: it labels a corpus with the
-lexicon, keeps the articles the lexicon is sure about, and measures which words are much more
-common in one topic's articles than in the rest (a smoothed log-odds ratio). Passing that model to
-`score_topics` mixes its evidence with the lexicon's. No labelled data is involved.
+lexicon, keeps the articles the lexicon is sure about, and gives each frequent word the topic whose
+articles it is most over-represented in (a smoothed log-odds ratio). Passing that model to
+`score_topics` ranks topics by a mix of the two evidence shares (`MODEL_SHARE`), and the method
+column says "lexicon+model". No labelled data is involved; no model ships with newsmill.
 """
 
 from __future__ import annotations
