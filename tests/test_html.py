@@ -60,6 +60,7 @@ def rejected(data: bytes | str, url: str | None = CRAWLED_URL) -> Reject:
         b"   <body><p>hi</p></body>",
         b"<meta http-equiv='Content-Type' content='text/html'>",
         b"<article><h1>Title</h1>",
+        b'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN">',
         "<!DOCTYPE html><html>".encode("utf-16"),
     ],
 )
@@ -129,6 +130,25 @@ def test_gzipped_and_str_pages_parse_like_bytes() -> None:
     expected = article(raw)
     assert article(gzip.compress(raw)) == expected
     assert article(raw.decode("utf-8")) == expected
+
+
+def test_xhtml_page_with_xml_declaration() -> None:
+    page = (
+        fixture("clean_article.html")
+        .replace(
+            b"<!DOCTYPE html>",
+            b'<?xml version="1.0" encoding="utf-8"?>\n'
+            b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"'
+            b' "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">',
+        )
+        .replace(
+            b'<html lang="en-GB">', b'<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en-GB">'
+        )
+    )
+    assert looks_like_html(page[:4096])
+    item = article(page)
+    assert item.body == article(fixture("clean_article.html")).body
+    assert item.language == "en"
 
 
 def test_legacy_encoding_day_date_and_fallbacks() -> None:

@@ -50,7 +50,7 @@ INCLUDE_TABLES = True
 EXTENSIVE_DATE_SEARCH = False
 
 _HTML_START = re.compile(
-    rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|article|title|link|script"
+    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|article|title|link|script"
     rb"|div|p|h1|!--)[\s>/]",
     re.IGNORECASE | re.DOTALL,
 )
@@ -477,9 +477,9 @@ def _clean_title(title: str | None) -> str | None:
 
 def _language(tree: HtmlElement) -> str | None:
     """The declared language as an ISO 639 code: <html lang>, Content-Language, og:locale."""
+    root = tree.getroottree().getroot()
     declared: Iterable[object] = (
-        tree.xpath("/html/@lang")
-        + tree.xpath("/html/@xml:lang", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"})
+        [root.get("lang") or "", root.get("xml:lang") or ""]
         + tree.xpath(
             "//meta[translate(@http-equiv,'CONTENT-LANGUAGE','content-language')"
             "='content-language']/@content"
