@@ -148,6 +148,15 @@ def test_gzip_content_encoding_and_http_charset() -> None:
     assert french.title == "Le marché couvert de Saint-Aubrac rouvre ses portes"
 
 
+def test_content_encoding_that_cannot_be_undone_is_a_reject() -> None:
+    brotli_like = bytes(range(256)) * 4  # what a "br" body looks like without a decoder
+    captures = [
+        Capture(CRAWLED, brotli_like, headers=[("Content-Encoding", "br")]),
+        Capture(CRAWLED, ARTICLE_HTML, headers=[("Content-Encoding", "br")]),  # mislabelled
+    ]
+    assert kinds(items(warc_bytes(captures))) == ["reject:unsupported_encoding", "article"]
+
+
 def test_bad_warc_date_falls_back_to_the_dump_time() -> None:
     [item] = items(warc_bytes([Capture(CRAWLED, ARTICLE_HTML, date="yesterday")]))
     assert isinstance(item, Article)

@@ -8,6 +8,8 @@ however large the archive is. What each record becomes:
   "record <WARC-Record-ID>" when the page holds no article;
 - HTTP 3xx -> `Skip("redirect")`; HTTP 4xx/5xx (or an unreadable status) -> `Skip("http_error")`;
 - a response that is not HTML (image, script, JSON, PDF...) -> `Skip("non_html")`;
+- an HTML page compressed in a way warcio cannot undo (brotli without the `brotli` package)
+  -> `Reject("unsupported_encoding")`;
 - a record cut short by the end of the file -> `Skip("truncated")`; bytes after the last whole
   record that do not form one -> `Reject("truncated", location="record at byte N")`;
 - warcinfo, request, metadata, revisit and conversion records describe captures rather than
@@ -25,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator  # type: ignore[import-untyped]
+from warcio.bufferedreaders import BufferedReader  # type: ignore[import-untyped]
 from warcio.exceptions import ArchiveLoadFailed  # type: ignore[import-untyped]
 
 from transforms.formats.html import MAX_HTML_BYTES, decode_html, looks_like_html, parse_html_page
@@ -154,6 +157,13 @@ def _page_outcome(record: Any, default_captured_at: datetime) -> Article | Rejec
     if mime not in HTML_TYPES and mime not in SNIFFED_TYPES:
         return Skip("non_html")
     payload = record.content_stream().read(MAX_HTML_BYTES + 1)
+    encoding = _unsupported_encoding(record)
+    if encoding and not looks_like_html(payload[:4096]):
+        return Reject(
+            "unsupported_encoding",
+            f"the page is compressed with Content-Encoding {encoding!r}, which cannot be read"
+            " here (installing the brotli package lets warcio read 'br')",
+        )
     if mime not in HTML_TYPES and not looks_like_html(payload[:4096]):
         return Skip("non_html")
     url = record.rec_headers.get_header("WARC-Target-URI")
@@ -162,6 +172,16 @@ def _page_outcome(record: Any, default_captured_at: datetime) -> Article | Rejec
     if payload[:2] != b"\x1f\x8b" and len(payload) <= MAX_HTML_BYTES:
         html = decode_html(payload, charset)
     return parse_html_page(html, url=url.strip("<> ") if url else None, captured_at=captured_at)
+
+
+def _unsupported_encoding(record: Any) -> str | None:
+    """A Content-Encoding warcio cannot undo (it then hands back the compressed bytes)."""
+    if record.http_headers is None:
+        return None
+    encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
+    if encoding in ("", "identity") or encoding in BufferedReader.get_supported_decompressors():
+        return None
+    return encoding
 
 
 def _drained(record: Any) -> Iterator[Skip]:
