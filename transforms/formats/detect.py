@@ -125,13 +125,46 @@ def _read_content(data: bytes, *, compression: str, captured_at: datetime) -> Du
         return Dump("unknown" + compression, _single(text))
     if looks_like_json(text):
         return Dump("json" + compression, parse_json_records(text))
-    if looks_like_daily8(text):
+    if _is_markdown(text):
+        return refuse(
+            "markdown" + compression, "unknown_format", "a Markdown document, not a news dump"
+        )
+    if looks_like_daily8(text) or looks_like_text_article(text):
         return Dump("daily8" + compression, iter(parse_daily8_page(text, captured_at=captured_at)))
     return refuse(
         "unknown" + compression,
         "unknown_format",
         f"not a Daily8 page, JSON/JSON Lines, HTML or WARC (starts with {text[:60].strip()!r})",
     )
+
+
+def looks_like_text_article(text: str) -> bool:
+    """A title line, then prose: a compact Daily8 page cut before its chrome, or any plain-text
+    article. Markdown documents, tables and code are not articles."""
+    lines = [line.strip() for line in text[:SNIFF_BYTES].splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    title = lines[0]
+    if not 3 <= len(title) <= 300 or "\t" in text[:SNIFF_BYTES] or title.startswith(_NOT_TITLE):
+        return False
+    return any(_is_prose(line) for line in lines[1:16])
+
+
+def _is_prose(line: str) -> bool:
+    """A sentence-like line: eight or more words, mostly made of letters."""
+    words = line.split()
+    lettered = sum(w.strip(".,;:'\"!?()").isalpha() for w in words)
+    return len(words) >= 8 and lettered >= len(words) / 2
+
+
+def _is_markdown(text: str) -> bool:
+    """Notes and docs dropped into raw/ ("# Title" headings), which mention Daily8's chrome
+    words without being pages. A "#Hashtag" title has no space after the hash."""
+    return text.lstrip("\ufeff \t\r\n").startswith(("# ", "## "))
+
+
+# Line starts that mark a document (Markdown, tables, code, config), not a news title.
+_NOT_TITLE = ("#", "|", "```", "---", "===", "<", "{", "[", "//", "/*", "- ", "* ", "$ ")
 
 
 def _single_item(item: ParsedItem) -> Iterator[ParsedItem]:
