@@ -43,7 +43,7 @@ def _country_code_map() -> dict[str, str]:
 
 
 def gold_code(geonameid: str, name: str, by_id: dict[str, str], unmapped: Counter[str]) -> str:
-    """ISO alpha-2 of a GeoNames country id; by name when the id is unknown; else 'geonames:<id>'."""
+    """ISO alpha-2 of a GeoNames country id; by name if the id is unknown; else 'geonames:<id>'."""
     if geonameid in by_id:
         return by_id[geonameid]
     try:
@@ -63,7 +63,9 @@ def read_corpus(path: Path, unmapped: Counter[str]) -> list[GoldArticle]:
             gaztag = toponym.find("gaztag")
             country = gaztag.find("country") if gaztag is not None else None
             if country is not None:
-                gold.add(gold_code(country.get("geonameid", ""), country.text or "", by_id, unmapped))
+                gold.add(
+                    gold_code(country.get("geonameid", ""), country.text or "", by_id, unmapped)
+                )
         articles.append(
             GoldArticle(
                 doc_id=art.get("docid", ""),
@@ -89,9 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     fps: Counter[str] = Counter()
     fns: Counter[str] = Counter()
     began = time.process_time()
-    predictions = [
-        extract_mentions("" if args.body_only else a.title, a.text) for a in articles
-    ]
+    predictions = [extract_mentions("" if args.body_only else a.title, a.text) for a in articles]
     elapsed = time.process_time() - began
     for art, mentions in zip(articles, predictions, strict=True):
         predicted = {m.country_code for m in mentions}

@@ -33,17 +33,64 @@ def read_articles(folders: list[Path]) -> list[tuple[str, str]]:
 def generated_articles(count: int = 2000, seed: int = 7) -> list[tuple[str, str]]:
     """News-like filler with place names, for machines without the corpus."""
     rng = random.Random(seed)
-    words = (
-        "the minister said on Monday that talks would continue in the capital after officials "
-        "from both sides met to discuss trade tariffs security and the economy while analysts "
-        "warned that growth could slow"
-    ).split()
-    places = ["Japan", "Seoul", "Washington", "Paris", "Georgia", "U.S.", "Chinese", "Toronto",
-              "Lagos", "Brazil", "London", "Texas", "Mumbai", "Germany", "Kenyan", "Sydney"]
+    words = [
+        "the",
+        "minister",
+        "said",
+        "on",
+        "Monday",
+        "that",
+        "talks",
+        "would",
+        "continue",
+        "in",
+        "the",
+        "capital",
+        "after",
+        "officials",
+        "from",
+        "both",
+        "sides",
+        "met",
+        "to",
+        "discuss",
+        "trade",
+        "tariffs",
+        "security",
+        "and",
+        "the",
+        "economy",
+        "while",
+        "analysts",
+        "warned",
+        "that",
+        "growth",
+        "could",
+        "slow",
+    ]
+    places = [
+        "Japan",
+        "Seoul",
+        "Washington",
+        "Paris",
+        "Georgia",
+        "U.S.",
+        "Chinese",
+        "Toronto",
+        "Lagos",
+        "Brazil",
+        "London",
+        "Texas",
+        "Mumbai",
+        "Germany",
+        "Kenyan",
+        "Sydney",
+    ]
     articles = []
     for _ in range(count):
-        tokens = [rng.choice(places) if rng.random() < 0.04 else rng.choice(words)
-                  for _ in range(400)]
+        tokens = [
+            rng.choice(places) if rng.random() < 0.04 else rng.choice(words) for _ in range(400)
+        ]
         articles.append(("Talks " + rng.choice(places), " ".join(tokens) + "."))
     return articles
 
@@ -73,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         best = min(best, time.process_time() - began)
     print(f"corpus: {source}: {len(articles)} articles, {size / 1e6:.1f} MB, {mentions} mentions")
     print(f"gazetteer load: {load_seconds:.2f} s (once per process)")
-    print(f"extractor: {size / 1e6 / best:.1f} MB/s on one core ({len(articles) / best:.0f} docs/s)")
+    print(
+        f"extractor: {size / 1e6 / best:.1f} MB/s on one core ({len(articles) / best:.0f} docs/s)"
+    )
     return 0
 
 

