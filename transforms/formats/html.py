@@ -50,8 +50,8 @@ INCLUDE_TABLES = True
 EXTENSIVE_DATE_SEARCH = False
 
 _HTML_START = re.compile(
-    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|article|title|link|script"
-    rb"|div|p|h1|!--)[\s>/]",
+    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"  # an XML declaration, comments
+    rb"<(?:!doctype\s+html|html|head|body|meta|article|title|link|script|div|p|h1|!--)[\s>/]",
     re.IGNORECASE | re.DOTALL,
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)

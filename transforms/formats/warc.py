@@ -12,6 +12,8 @@ however large the archive is. What each record becomes:
   -> `Reject("unsupported_encoding")`;
 - a record cut short by the end of the file -> `Skip("truncated")`; bytes after the last whole
   record that do not form one -> `Reject("truncated", location="record at byte N")`;
+- a payload the crawler cut on purpose (WARC-Truncated: length, as Common Crawl does past
+  1 MiB) is still parsed: the article text comes early in a page;
 - warcinfo, request, metadata, revisit and conversion records describe captures rather than
   being pages: they yield nothing, so the manifest counts pages only.
 
