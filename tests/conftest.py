@@ -181,6 +181,8 @@ def table_rows(data_dir: Path, table: str,
     import duckdb
 
     pattern = str(data_dir / table / "**" / "*.parquet")
+    if not list((data_dir / table).glob("**/*.parquet")):
+        return []  # an empty table has no part files
     with duckdb.connect() as con:
         names = [r[0] for r in con.execute(
             f"describe select * from read_parquet('{pattern}')").fetchall()]
