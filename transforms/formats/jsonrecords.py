@@ -200,11 +200,12 @@ def _first_text(record: dict[str, Any], fields: tuple[str, ...]) -> str:
 
 def _body(record: dict[str, Any]) -> str:
     """The longest body-like field, else the description; paragraphs one per line."""
-    candidates = [_paragraphs(record.get(key)) for key in BODY_FIELDS]
-    body = max(candidates, key=len)
-    if not body:
-        body = _paragraphs(_first_text(record, SUMMARY_FIELDS))
-    return body
+    candidates = [value for key in BODY_FIELDS if isinstance(value := record.get(key), str)]
+    for value in sorted(candidates, key=len, reverse=True):  # stable: ties keep field order
+        body = _paragraphs(value)
+        if body:
+            return body
+    return _paragraphs(_first_text(record, SUMMARY_FIELDS))
 
 
 def _paragraphs(value: Any) -> str:
