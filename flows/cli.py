@@ -46,6 +46,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         captured_at=parse_captured_at(captured) if captured else None,
         workers=getattr(args, "workers", None),
         dask_address=getattr(args, "dask", None),
+        wait_for_lock=True if getattr(args, "wait", False) else None,
     )
 
 
@@ -217,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "'3 hours ago' (ISO 8601; default: each file's modification time)")
     run.add_argument("--workers", type=int, help="parser processes (default: all cores)")
     run.add_argument("--dask", help="run parse tasks on a Dask cluster: 'local' or tcp://host:port")
+    run.add_argument("--wait", action="store_true", help="when another run holds the data "
+                     "folder, wait for it to finish instead of exiting with status 3")
     run.set_defaults(func=cmd_run)
 
     query = sub.add_parser("query", help="read-only SQL against the warehouse views",

@@ -29,6 +29,7 @@ class Settings:
     dask_address: str | None  # "local", "tcp://host:8786", or None for the local process pool
     # Test hook (NEWSMILL_TEST_PAUSE_AT): stop at this point of a run so a test can kill it there.
     pause_at: str | None = None
+    wait_for_lock: bool = False  # queue behind a run that holds the data folder instead of exiting
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None values of `changes` applied (CLI flags over environment)."""

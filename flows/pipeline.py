@@ -173,7 +173,7 @@ def newsmill_flow(settings: Settings) -> RunSummary:
     store = Warehouse(settings.data_dir)
     summary = RunSummary(run_id=run_id, data_dir=str(store.data_dir))
     stage = _Stopwatch(summary.stage_seconds)
-    with store.lock(), contextlib.ExitStack() as stack:
+    with store.lock(wait=settings.wait_for_lock), contextlib.ExitStack() as stack:
         current = store.current()
         files = scan_raw(settings.raw_dir)
         plan = plan_run(files, current)
