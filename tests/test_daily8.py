@@ -179,6 +179,18 @@ def test_layout_c_markdown_image_names_publisher() -> None:
     assert (teaser.date_text, teaser.published_at) == ("2 weeks ago", CAPTURED - timedelta(days=14))
 
 
+def test_layout_c_alt_text_with_brackets() -> None:
+    # Layout C whose image alt text holds square brackets: still an image line, not a title.
+    page = read("layout_c_image.txt").replace(
+        "![Seoul and Tokyo agree", "![[Photo] Seoul and Tokyo agree", 1
+    )
+    main = articles(parse_daily8_page(page, captured_at=CAPTURED))[0]
+    assert (main.title, main.source) == (
+        "Seoul and Tokyo agree to restart shuttle diplomacy",
+        "Korea Herald",
+    )
+
+
 def test_layout_c_unknown_image_host_gives_no_source() -> None:
     # Layout C whose image sits on an anonymous CDN host: no publisher is guessed from it.
     page = read("layout_c_image.txt").replace("img.koreaherald.com", "d1x2y3z4.cloudfront.net")

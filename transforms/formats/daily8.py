@@ -102,7 +102,7 @@ _MAX_SOURCE_WORDS = 6
 KNOWN_SOURCES = ("News18", "9 News", "7NEWS", "10 News First", "Channel 4 News", "WION")
 
 # --- layout C ------------------------------------------------------------------------------------
-_IMAGE_LINE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<url>[^)\s]*)\)")
+_IMAGE_LINE = re.compile(r"!\[(?P<alt>.*)\]\((?P<url>[^)\s]*)\)")  # alt text may hold "]"
 # Image hosts that clearly name one publisher. Unknown hosts (CDNs, image services) name nobody.
 PUBLISHER_DOMAINS = {
     "koreaherald.com": "Korea Herald",
