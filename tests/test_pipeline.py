@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from conftest import REPO, run_newsmill, table_rows, view_count
 
 SHARED = REPO.parent / "shared"

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-from transforms.mentions import extract_mentions
-from transforms.topics import score_topics
 
 from transforms.formats.detect import Limits, read_dump
+from transforms.mentions import extract_mentions
 from transforms.normalize import normalize_article
 from transforms.records import Article, Reject, Skip
+from transforms.topics import score_topics
 from warehouse import schema
 from warehouse.rawfiles import RawFile, sha256_of
 
