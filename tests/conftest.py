@@ -217,3 +217,82 @@ def bundled_warehouse(prefect_api: str, tmp_path_factory: pytest.TempPathFactory
     assert done.returncode == 0, done.stderr[-3000:]
     assert (data / "newsmill.duckdb").exists()
     return data
+
+
+def build_tiny_warehouse(data: Path, *, articles: bool = True) -> Path:
+    """A published warehouse written row by row, small enough to know every view's answer.
+
+    Four articles: two from Harbour Ledger on 1 June (Kenya+Ghana, Kenya), one from Valley Post on
+    2 June (Ghana+Norway), one undated with no source and no country (counted on its capture day,
+    3 June). One refused listing page. With `articles=False`: only the refusal, no articles.
+    """
+    from datetime import UTC, date, datetime
+
+    import pyarrow as pa
+
+    from warehouse import schema
+    from warehouse.store import Warehouse
+    from warehouse.views import write_views_file
+
+    seen = datetime(2025, 6, 3, 9, 0, tzinfo=UTC)
+    texts = [
+        ("a1", "Harbour Ledger", "Kenya and Ghana sign a fisheries accord",
+         "Officials in Kenya said patrols start next month.", date(2025, 6, 1)),
+        ("a2", "Harbour Ledger", "Port strike ends", "Dockers in Kenya went back to work.",
+         date(2025, 6, 1)),
+        ("a3", "Valley Post", "Ghana buys Norway's ferries", "The deal closed on Monday.",
+         date(2025, 6, 2)),
+        ("a4", None, "Local fair opens", "Stalls sold bread and honey.", None),
+    ] if articles else []
+    article = [{"article_id": i, "source": s, "title": t, "body": b, "url": None,
+                "published_at": None, "published_date": d,
+                "date_precision": "day" if d else "unknown", "date_text": None,
+                "language": "en", "word_count": len((t + " " + b).split()), "body_chars": len(b),
+                "position": "main", "title_key": t.lower(), "dump_id": "d1",
+                "first_seen_at": seen} for i, s, t, b, d in texts]
+    places = [("a1", "KE", "Kenya", "title"), ("a1", "GH", "Ghana", "title"),
+              ("a1", "KE", "Kenya", "body"), ("a2", "KE", "Kenya", "body"),
+              ("a3", "GH", "Ghana", "title"), ("a3", "NO", "Norway", "title")]
+    by_id = {row["article_id"]: row for row in article}
+    mention = []
+    for article_id, code, name, field in places if articles else []:
+        text = by_id[article_id][field]
+        start = text.index(name)
+        mention.append({"article_id": article_id, "kind": "country", "country_code": code,
+                        "name": name, "surface": name, "field": field, "start": start,
+                        "end": start + len(name), "method": "gazetteer", "geonames_id": None})
+    topic = [{"article_id": "a1", "topic_code": "medtop:11000000", "topic": "politics",
+              "score": 0.9, "rank": 1, "method": "lexicon"},
+             {"article_id": "a3", "topic_code": "medtop:04000000",
+              "topic": "economy, business and finance", "score": 0.8, "rank": 1,
+              "method": "lexicon"}] if articles else []
+    dump = [{"dump_id": d, "path": p, "sha256": d * 8, "size_bytes": 100, "mtime_ns": 0,
+             "format": f, "status": st, "articles": n, "articles_new": n, "rejects": r,
+             "skipped": 0, "skipped_by_reason": "{}", "captured_at": seen, "run_id": "r1",
+             "processed_at": seen}
+            for d, p, f, st, n, r in [("d1", "feed.jsonl", "json", "ingested", len(texts), 0),
+                                      ("d2", "tags.txt", "daily8", "rejected", 0, 1)]]
+    reject = [{"dump_id": "d2", "path": "tags.txt", "sha256": "d2" * 8, "reason": "listing_page",
+               "detail": "a hashtag listing page", "location": None, "run_id": "r1"}]
+    run = [{"run_id": "r1", "started_at": seen, "finished_at": seen, "dumps_seen": 2,
+            "dumps_new": 2, "dumps_changed": 0, "dumps_unchanged": 0, "dumps_rejected": 1,
+            "articles_parsed": len(texts), "articles_new": len(texts), "articles_updated": 0,
+            "articles_duplicate": 0, "mentions_new": len(mention), "topics_new": len(topic),
+            "rejects_new": 1}]
+    store = Warehouse(data)
+    with store.lock():
+        generation = store.begin()
+        for table, rows in [("article", article), ("mention", mention), ("topic", topic)]:
+            generation.write_part(table, "part-0000",
+                                  pa.Table.from_pylist(rows, schema=schema.TABLES[table]))
+        for table, rows in [("dump", dump), ("reject", reject), ("run", run)]:
+            generation.write_ledger(table, pa.Table.from_pylist(rows, schema=schema.TABLES[table]))
+        store.publish(generation)
+        write_views_file(store.views_path, generation)
+    return data
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """build_tiny_warehouse, once per session; read-only."""
+    return build_tiny_warehouse(tmp_path_factory.mktemp("tiny") / "data")
