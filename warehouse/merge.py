@@ -197,7 +197,7 @@ class Merger:
             self.entries[article_id].part = part
         self.buffer.clear()
         self.batches = [_empty_batch()] * len(self.batches)  # free memory, keep numbering
-        log.info("wrote %s: %d articles", part, articles.num_rows)
+        log.debug("wrote %s: %d articles", part, articles.num_rows)
 
     def finish(self) -> MergeCounts:
         """Flush the buffer and apply drops and re-keys to parts written earlier."""
