@@ -245,11 +245,18 @@ def test_oversized_gzip_is_refused_without_inflating_it_all() -> None:
     assert rejected(bomb).reason == "page_too_large"
 
 
-@pytest.mark.parametrize("opening", [b"<div>", b"<a href='#'>", b"<table><tr><td>", b"<span><b>"])
+@pytest.mark.parametrize("opening", [b"<div>", b"<a href='#'>", b"<span><b>", b"<div/>"])
 def test_pathological_nesting_is_rejected_cheaply(opening: bytes) -> None:
+    page = b"<html><body>" + opening * 5_000 + b"deep text</body></html>"
+    assert rejected(page).reason == "too_deeply_nested"
+
+
+@pytest.mark.parametrize("opening", [b"<div>", b"<p>", b"<li>", b"<table><tr><td>", b"<x-tag>"])
+def test_hundred_thousand_elements_are_rejected_before_parsing(opening: bytes) -> None:
     page = b"<html><body>" + opening * 100_000 + b"deep text</body></html>"
     reject = rejected(page)
-    assert reject.reason == "too_deeply_nested"
+    assert reject.reason == "too_many_elements"
+    assert "(limit 50,000)" in reject.detail
 
 
 def test_moderate_nesting_still_yields_the_article() -> None:

@@ -25,6 +25,7 @@ from transforms.records import Article, DatePrecision, Reject
 # --- limits: a news page is a few hundred KB; anything far beyond is not one ---------------------
 MAX_HTML_BYTES = 8_000_000  # decoded page size; bigger pages are refused before parsing
 MAX_NESTING_DEPTH = 1_000  # estimated open-tag depth; libxml2 itself stops at 256
+MAX_ELEMENTS = 50_000  # a long live blog has ~20k; 100k empty <p> take trafilatura ~7 s
 SNIFF_BYTES = 4_096
 
 # --- what counts as an article ------------------------------------------------------------------
@@ -57,9 +58,10 @@ _HTML_START = re.compile(
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _NESTING_TAG = re.compile(
     r"<(/?)(?:div|span|section|article|table|ul|ol|blockquote|a|font|b|i|em|strong|main|aside"
-    r"|nav|form|center)[\s>]",
+    r"|nav|form|center)[\s>/]",
     re.IGNORECASE,
 )
+_OPEN_TAG = re.compile(r"<[A-Za-z]")
 _WORD = re.compile(r"\w+")
 _HEADING_XPATH = "//h1|//h2|//h3|//h4"
 _LOGIN_PHRASES = re.compile(
@@ -160,6 +162,12 @@ def _parse_page(html: bytes | str, url: str | None, captured_at: datetime) -> Ar
         return Reject("empty_page", "the page is empty")
     if "<" not in text:
         return Reject("not_html", "no HTML tags in the content: not a web page")
+    elements = _element_count(text)
+    if elements > MAX_ELEMENTS:
+        return Reject(
+            "too_many_elements",
+            f"{elements:,} HTML elements (limit {MAX_ELEMENTS:,}): not a single news page",
+        )
     depth = _nesting_depth_estimate(text)
     if depth > MAX_NESTING_DEPTH:
         return Reject(
@@ -232,6 +240,13 @@ def _too_large(size: int, prefix: str = "") -> Reject:
         "page_too_large",
         f"the page is {prefix}{size:,} bytes (limit {MAX_HTML_BYTES:,}): not a single news page",
     )
+
+
+def _element_count(text: str) -> int:
+    """Opening tags in the page; counting "<" first keeps the common case to one fast pass."""
+    if text.count("<") <= MAX_ELEMENTS:
+        return 0
+    return sum(1 for _ in _OPEN_TAG.finditer(text))
 
 
 def _nesting_depth_estimate(text: str) -> int:
