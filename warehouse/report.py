@@ -503,6 +503,8 @@ def _cell(value: Any) -> Any:
 
 def _header(data: ReportData) -> str:
     totals = data.results["totals"].records()[0]
+    query = data.results["totals"].query
+    views = ", ".join(f"<code>{html.escape(v)}</code>" for v in query.views)
     if data.generation is None:
         banner = (f'<p class="empty banner">No published run in '
                   f"<code>{html.escape(data.data_dir)}</code> yet: run <code>newsmill run</code> "
@@ -527,7 +529,8 @@ def _header(data: ReportData) -> str:
             f"generation <code>{generation}</code>; articles dated <b>{html.escape(span)}</b>; "
             f"built {data.generated_at.astimezone(UTC):%Y-%m-%d %H:%M UTC}.</p>{banner}"
             f'<div class="tiles" id="totals">{tile_html}</div>'
-            f"{_sql(data.results['totals'].query)}</header>")
+            f'<p class="source">From views {views}</p>'
+            f"{_sql(query)}</header>")
 
 
 def _nav() -> str:
