@@ -117,15 +117,24 @@ def _surname_like(gaz: Gazetteer, word: str, place_words: set[str]) -> bool:
     return word in gaz.surnames or word.lower() not in gaz.common_words
 
 
+@dataclass(frozen=True, slots=True)
+class _ArticleWords:
+    places: set[str]  # every matched surface
+    countries: set[str]  # matched surfaces that can be a country
+
+
 def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) -> list[_Span]:
     """Drop spans that are part of a person's name, and every repeat of a found surname."""
-    place_words = {s.surface for s in spans}
+    words = _ArticleWords(
+        places={s.surface for s in spans},
+        countries={s.surface for s in spans if any(c.kind == "country" for c in s.candidates)},
+    )
     surnames: set[str] = set()
     given: set[str] = set()
     keep: list[_Span] = []
     for span in spans:
         if not _is_name_like_span(span) or not _is_person_part(
-            gaz, span, texts, place_words, surnames, given
+            gaz, span, texts, words, surnames, given
         ):
             keep.append(span)
     if not surnames and not given:
@@ -153,25 +162,33 @@ def _is_person_part(
     gaz: Gazetteer,
     span: _Span,
     texts: dict[Field, str],
-    place_words: set[str],
+    words: _ArticleWords,
     names: set[str],
     given: set[str],
 ) -> bool:
-    """Whether a span is a person's (or a facility's) name; adds the names found to the sets."""
+    """Whether a span is part of a person's (or a facility's) name; adds the names to the sets."""
     text = texts[span.field]
     end, start = span.end, span.start
+    # Only a town, in running text (title-case headlines capitalize every word)
+    town_only = (
+        span.field == "body"
+        and " " not in span.surface
+        and all(c.method == "city" and c.kind == "place" for c in span.candidates)
+    )
     if end < len(text) and text[end] in " '\u2019":
         if (
             all(c.kind == "place" or c.method == "capital" for c in span.candidates)
             and _FACILITY_AFTER.match(text, end)
         ) or (text.startswith(("'s", "\u2019s"), end) and _SAINT_POSSESSIVE.match(span.surface)):
             return True
-        if span.surface in gaz.given_names:
-            after = _NEXT_WORD.match(text, end)
-            if after and _surname_like(gaz, after.group(1), place_words):
+        after = _NEXT_WORD.match(text, end)
+        if after and _surname_like(gaz, after.group(1), words.places):
+            if span.surface in gaz.given_names:
                 names.add(after.group(1))  # "Chad Morgan": Morgan from here on, and Chad
                 given.add(span.surface)
                 return True
+            if town_only and _unknown_name(gaz, after.group(1), words):
+                return True  # "Vladimir Putin", "Tottenham Hotspur": a name, not a town
     if start > 1 and text[start - 1] == " " and text[start - 2].isalpha():
         before = _PREV_WORD.search(text, max(0, start - 24), start)
         if before:
@@ -179,12 +196,36 @@ def _is_person_part(
             if word in gaz.titles or (
                 not dot
                 and word in gaz.given_names
-                and word.lower() not in gaz.common_words
-                and word not in place_words
+                and word not in words.countries
+                and (
+                    word.lower() not in gaz.common_words
+                    or (  # "Mike Leigh", but not "In London" nor a title-case "Will Paris Vote"
+                        (span.surface in gaz.surnames or span.surface in gaz.given_names)
+                        and span.field == "body"
+                        and not _starts_sentence(text, before.start())
+                    )
+                )
             ):
-                names.add(span.surface)  # "Christopher Landau", "Senator Jordan"
+                names.add(span.surface)  # "Christopher Landau", "Senator Jordan", "Mike Leigh"
                 return True
+            if not dot and town_only and _unknown_name(gaz, word, words):
+                return True  # "Yannick Nyanga"
     return False
+
+
+def _starts_sentence(text: str, index: int) -> bool:
+    before = text[max(0, index - 4) : index].rstrip(" ")
+    return index == 0 or not before or before[-1] in '.!?:;"\u201c\n'
+
+
+def _unknown_name(gaz: Gazetteer, word: str, words: _ArticleWords) -> bool:
+    """A capitalized word that is no English word, place or title: likely part of a name."""
+    return (
+        len(word) >= 3
+        and word not in words.places
+        and word not in gaz.titles
+        and word.lower() not in gaz.common_words
+    )
 
 
 def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
