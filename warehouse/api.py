@@ -118,7 +118,7 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | Non
     if engine == "polars":
         return relation.pl()
     if engine == "arrow":
-        return relation.fetch_arrow_table()
+        return relation.to_arrow_table()
     return relation.df()
 
 

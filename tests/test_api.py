@@ -1,0 +1,120 @@
+"""The notebook API (warehouse.api) and the direct Parquet reads the README documents."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from conftest import REPO
+from warehouse import open_warehouse, query_df, table_df, view_df
+from warehouse.api import NoWarehouse, relation_names
+
+COUNTRY_ROWS = [("KE", "Kenya", 3, 2, 0.5), ("GH", "Ghana", 2, 2, 0.5), ("NO", "Norway", 1, 1, 0.25)]
+
+
+def test_open_warehouse_sees_every_view_and_the_country_table(tiny_warehouse: Path) -> None:
+    with open_warehouse(tiny_warehouse) as con:
+        names = relation_names(con)
+        rows = con.sql("select * from mentions_by_country").fetchall()
+    for name in ("article", "mention", "topic", "dump", "reject", "run", "country",
+                 "mentions_by_country", "mentions_by_country_day", "country_pairs",
+                 "topics_by_country", "topics_by_day", "articles_by_source", "rejects_by_reason"):
+        assert name in names
+    assert rows == COUNTRY_ROWS
+
+
+def test_connection_is_read_only_but_temp_tables_work(tiny_warehouse: Path) -> None:
+    with open_warehouse(tiny_warehouse) as con:
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("create table scratch as select 1 as n")
+        con.execute("create temp table scratch as select country_code from mention")
+        assert con.execute("select count(*) from scratch").fetchone() == (6,)
+
+
+def test_no_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(NoWarehouse, match="run `newsmill run` first"):
+        open_warehouse(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        table_df("mention", data_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_view_df_pandas_and_polars(tiny_warehouse: Path) -> None:
+    frame = view_df("mentions_by_country", data_dir=tiny_warehouse)
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.itertuples(index=False, name=None)) == COUNTRY_ROWS
+    polars_frame = view_df("mentions_by_country", data_dir=tiny_warehouse, engine="polars")
+    assert isinstance(polars_frame, pl.DataFrame)
+    assert polars_frame.rows() == COUNTRY_ROWS
+    with open_warehouse(tiny_warehouse) as con:
+        assert view_df("country", con=con, limit=2).shape == (2, 2)
+        pairs = view_df("country_pairs", con=con, engine="arrow")
+    assert isinstance(pairs, pa.Table)
+    assert pairs.column("articles").to_pylist() == [1, 1]
+
+
+def test_view_df_refuses_unknown_names(tiny_warehouse: Path) -> None:
+    with pytest.raises(KeyError, match="mentions_by_country"):
+        view_df("mentions; drop table country", data_dir=tiny_warehouse)
+    with pytest.raises(ValueError, match="engine"):
+        view_df("article", data_dir=tiny_warehouse, engine="spark")  # type: ignore[arg-type]
+
+
+def test_table_df_reads_the_parquet_of_the_published_generation(tiny_warehouse: Path) -> None:
+    mentions = table_df("mention", data_dir=tiny_warehouse,
+                        columns=["article_id", "country_code", "start", "end"])
+    assert list(mentions.columns) == ["article_id", "country_code", "start", "end"]
+    assert sorted(mentions.itertuples(index=False, name=None)) == [
+        ("a1", "GH", 10, 15), ("a1", "KE", 0, 5), ("a1", "KE", 13, 18), ("a2", "KE", 11, 16),
+        ("a3", "GH", 0, 5), ("a3", "NO", 11, 17)]
+    articles = table_df("article", data_dir=tiny_warehouse, engine="polars")
+    assert articles.height == 4 and "body" in articles.columns
+    with pytest.raises(ValueError, match="column"):
+        table_df("mention", data_dir=tiny_warehouse, columns=['start" from x; --'])
+    with pytest.raises(KeyError):
+        table_df("mentions_by_country", data_dir=tiny_warehouse)
+
+
+def test_query_df_with_parameters(tiny_warehouse: Path) -> None:
+    frame = query_df("select article_id from mention where country_code = ? order by all",
+                     ["KE"], data_dir=tiny_warehouse)
+    assert frame["article_id"].tolist() == ["a1", "a1", "a2"]
+    with open_warehouse(tiny_warehouse) as con:
+        frame = query_df("select count(*) as n from article", con=con, engine="polars")
+    assert frame.item() == 4
+
+
+def test_offsets_slice_the_surface_out_of_the_text(tiny_warehouse: Path) -> None:
+    """The recipe the notebook uses: title/body[start:end] is the surface."""
+    rows = query_df("select m.field, m.start, m.\"end\", m.surface, a.title, a.body "
+                    "from mention m join article a using (article_id)",
+                    data_dir=tiny_warehouse, engine="polars")
+    for field, start, end, surface, title, body in rows.iter_rows():
+        assert (title if field == "title" else body)[start:end] == surface
+
+
+def test_readme_direct_parquet_reads(tiny_warehouse: Path) -> None:
+    """pandas, polars and DuckDB read the Parquet without newsmill, as the README shows."""
+    data = tiny_warehouse
+    assert len(pd.read_parquet(data / "mention")) == 6
+    assert pl.read_parquet(f"{data}/mention/*.parquet").height == 6
+    assert pl.scan_parquet(f"{data}/article/*.parquet").select(pl.len()).collect().item() == 4
+    counts = duckdb.sql(f"select country_code, count(*) from read_parquet('{data}/mention/**/"
+                        "*.parquet') group by all order by all").fetchall()
+    assert counts == [("GH", 2), ("KE", 3), ("NO", 1)]
+
+
+def test_importing_warehouse_does_not_load_duckdb() -> None:
+    code = ("import sys, warehouse, warehouse.schema; "
+            "print('duckdb' in sys.modules, callable(warehouse.open_warehouse), "
+            "'duckdb' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(REPO)}, check=True)
+    assert done.stdout.split() == ["False", "True", "False"]
