@@ -213,6 +213,13 @@ def test_login_wall() -> None:
     assert "Subscribe to continue" in reject.detail
 
 
+def test_login_box_on_a_page_without_article_is_not_a_login_wall() -> None:
+    page = fixture("no_article.html").replace(
+        b"</nav>", b'<form><input name="user"><input type="password" name="pw"></form></nav>'
+    )
+    assert rejected(page).reason == "no_article"
+
+
 def test_listing_page() -> None:
     assert rejected(fixture("listing_page.html")).reason == "listing_page"
 

@@ -321,22 +321,22 @@ def _visible_words(tree: HtmlElement) -> int:
 
 
 def _login_wall(tree: HtmlElement, body: str, words: int) -> Reject | None:
-    """A short text behind a password form or a "sign in to continue" message is a login wall."""
+    """Little text and a "subscribe/sign in to continue" message: the article is behind a login.
+
+    A password field alone proves nothing: site headers carry login boxes on every page,
+    broken pages included.
+    """
     if words >= LOGIN_WALL_MAX_WORDS:
         return None
-    # a login box in the site header is common on article pages: a password field alone only
-    # counts when there is next to no text
-    has_password = words < MIN_ARTICLE_WORDS and bool(
-        tree.xpath("//input[translate(@type,'PASWORD','pasword')='password']")
-    )
     message = _LOGIN_PHRASES.search(body)
     if message is None and words < MIN_ARTICLE_WORDS:
         message = _LOGIN_PHRASES.search(_page_text(tree))
-    if not (has_password or message):
+    if message is None:
         return None
-    what = f'the page says "{message.group(0)}"' if message else "the page asks for a password"
     return Reject(
-        "login_wall", f"{what} and shows only {words} words of text: the article is behind a login"
+        "login_wall",
+        f'the page says "{message.group(0)}" and shows only {words} words of text:'
+        " the article is behind a login",
     )
 
 
