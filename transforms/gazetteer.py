@@ -32,7 +32,7 @@ AFTER_COMMA = 4  # a state abbreviation ("Ky.", "Ont.", "TX"): only in "<place>,
 
 # Priors: a country name beats any place; a place beats another by population (log10).
 COUNTRY_PRIOR = 10.0
-COUNTRY_PRIOR_VS_DIVISION = 7.5  # "Georgia": the country only wins without US context
+COUNTRY_PRIOR_VS_DIVISION = 7.0  # "Georgia": the country only wins without US context
 DEMONYM_PRIOR = 9.5
 DIVISION_PRIOR = 6.5  # as strong as a city of about 3 million people
 CAPITAL_BONUS = 1.5

@@ -32,8 +32,8 @@ from transforms.gazetteer import (
 )
 from transforms.records import Field, Mention
 
-COUNTRY_SUPPORT = 3.0  # another place of the same country elsewhere in the article
-MORE_SUPPORT = 1.5  # for each further supporting surface, up to two more
+COUNTRY_SUPPORT = 1.5  # another place of the same country elsewhere in the article
+MORE_SUPPORT = 0.75  # for each further supporting surface, up to two more
 ADMIN1_SUPPORT = 6.0  # another place in the same state or province
 COMMA_SUPPORT = 6.0  # "Paris, Texas": the place right after names the candidate's division/country
 CUE_SUPPORT = 5.0  # "the state of Georgia", "Washington state"
@@ -254,9 +254,11 @@ _READINGS: dict[int, _Reading] = {}  # by id() of a gazetteer candidate tuple, w
 def _reading(cands: tuple[Candidate, ...]) -> _Reading:
     found = _READINGS.get(id(cands))
     if found is None:
-        codes = {c.country_code for c in cands}
-        admin1s = {c.admin1 for c in cands}
-        all_places = all(c.kind == "place" or c.method == "capital" for c in cands)
+        # Small namesakes never make a surface ambiguous: "Atlanta" is still Georgia's.
+        main = [c for c in cands if c.weak != SMALL_PLACE] or list(cands)
+        codes = {c.country_code for c in main}
+        admin1s = {c.admin1 for c in main}
+        all_places = all(c.kind == "place" or c.method == "capital" for c in main)
         found = _READINGS[id(cands)] = _Reading(
             strong=all(c.weak < NAME_LIKE for c in cands),
             name_like=all(c.method not in ("abbreviation", "demonym") for c in cands),
@@ -381,6 +383,17 @@ def _decide(
             return None, ()
         scored.sort(key=lambda t: (-t[0], t[2]))
     _, support, _, best = scored[0]
+    if best.method != "capital" and support < 2:
+        # A national capital yields to a namesake only on state-level evidence: "Athens" in a
+        # story that mentions the US is still Greece's, "Athens, Ga." is not.
+        capital = next((t for t in scored if t[3].method == "capital"), None)
+        if (
+            capital is not None
+            and best.kind == "place"
+            and capital[3].prior > best.prior
+            and _backers(by_country.get(best.country_code), span.surface) < 3
+        ):
+            _, support, _, best = capital
     if (
         support == 0
         and best.method == "city"
