@@ -54,7 +54,7 @@ _SAINT_POSSESSIVE = re.compile(r"(?:St\.?|Saint) [A-Z][a-z]+$")
 _FACILITY_AFTER = re.compile(
     r"(?:['\u2019]s)? (?:University|College|School|Academy|Hospital|Clinic|Church|Cathedral|"
     r"Chapel|Street|Road|Avenue|Boulevard|Drive|Lane|Way|Crescent|Place|House|Hall|Manor|"
-    r"Building|Tower|Hotel|Mall)\b"
+    r"Building|Tower|Hotel|Mall|Cup|Trophy|Prize|Award|Awards|Medal)\b"
 )
 
 
