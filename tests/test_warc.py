@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import pickle
 from collections import Counter
 from datetime import UTC, datetime
 from io import BytesIO
@@ -15,7 +16,13 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.warc_factory import Capture, warc_bytes
 from transforms.formats.html import MAX_HTML_BYTES
-from transforms.formats.warc import iter_warc, looks_like_warc
+from transforms.formats.warc import (
+    WarcPage,
+    iter_warc,
+    iter_warc_pages,
+    looks_like_warc,
+    parse_warc_page,
+)
 from transforms.records import Article, Reject, Skip
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
@@ -161,6 +168,25 @@ def test_bad_warc_date_falls_back_to_the_dump_time() -> None:
     [item] = items(warc_bytes([Capture(CRAWLED, ARTICLE_HTML, date="yesterday")]))
     assert isinstance(item, Article)
     assert item.captured_at == DUMP_TIME
+
+
+def test_pages_read_and_parsed_apart_match_iter_warc() -> None:
+    captures = [
+        Capture(CRAWLED, ARTICLE_HTML),
+        Capture(CRAWLED + "/old", b"", status="302 Found"),
+        Capture(CRAWLED + "/wall", (FIXTURES / "login_wall.html").read_bytes()),
+    ]
+    data = warc_bytes(captures)
+    read = list(iter_warc_pages(BytesIO(data), captured_at=DUMP_TIME))
+    assert [type(i).__name__ for i in read] == ["WarcPage", "Skip", "WarcPage"]
+    page = read[0]
+    assert isinstance(page, WarcPage)
+    assert pickle.loads(pickle.dumps(page)) == page  # it can travel to a worker process
+    assert page.url == CRAWLED
+    assert page.charset == "utf-8"
+    assert page.record_id == response_ids(data)[0]
+    parsed = [parse_warc_page(i) if isinstance(i, WarcPage) else i for i in read]
+    assert parsed == items(data)
 
 
 # --- duplicates ----------------------------------------------------------------------------------

@@ -19,12 +19,17 @@ however large the archive is. What each record becomes:
 
 The same URL captured twice yields two articles; both carry the same canonical URL, hence the
 same article id, and the warehouse keeps one.
+
+`iter_warc` parses as it reads. To spread the parsing over cores, read with `iter_warc_pages`
+(records classified, pages unparsed) and send each `WarcPage` to `parse_warc_page` in a worker;
+submit a bounded number at a time, so memory stays flat.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
@@ -53,8 +58,38 @@ def looks_like_warc(head: bytes) -> bool:
     return head.startswith(WARC_MAGIC)
 
 
+@dataclass(frozen=True, slots=True)
+class WarcPage:
+    """An HTML page read from a WARC record, not parsed yet: small and picklable for a worker."""
+
+    payload: bytes  # at most MAX_HTML_BYTES + 1 bytes, so an oversized page is still seen as one
+    charset: str | None  # from the HTTP Content-Type header
+    url: str | None  # WARC-Target-URI
+    captured_at: datetime  # WARC-Date, UTC
+    record_id: str  # WARC-Record-ID, for the location of a reject
+
+
 def iter_warc(stream: BinaryIO, *, captured_at: datetime) -> Iterator[Article | Reject | Skip]:
     """Yield an Article, Reject or Skip for every page record of a WARC stream. Never raises."""
+    for item in iter_warc_pages(stream, captured_at=captured_at):
+        yield parse_warc_page(item) if isinstance(item, WarcPage) else item
+
+
+def parse_warc_page(page: WarcPage) -> Article | Reject:
+    """Parse one page of `iter_warc_pages`; a page without article is a Reject at its record."""
+    html: bytes | str = page.payload
+    if page.payload[:2] != b"\x1f\x8b" and len(page.payload) <= MAX_HTML_BYTES:
+        html = decode_html(page.payload, page.charset)
+    item = parse_html_page(html, url=page.url, captured_at=page.captured_at)
+    if isinstance(item, Reject) and item.location is None:
+        return Reject(item.reason, item.detail, location=f"record {page.record_id}")
+    return item
+
+
+def iter_warc_pages(
+    stream: BinaryIO, *, captured_at: datetime
+) -> Iterator[WarcPage | Reject | Skip]:
+    """Like `iter_warc`, but hands out pages unparsed, so a caller can parse them in parallel."""
     start = _position(stream)
     counter = _CountingReader(stream)
     records = ArchiveIterator(counter)
@@ -88,7 +123,7 @@ def iter_warc(stream: BinaryIO, *, captured_at: datetime) -> Iterator[Article | 
 
 def _iter_single_gzip(
     stream: BinaryIO, captured_at: datetime, skip: int
-) -> Iterator[Article | Reject | Skip]:
+) -> Iterator[WarcPage | Reject | Skip]:
     """Read a WARC that is one gzip member, skipping the records already read."""
     records = ArchiveIterator(_StrictGzipReader(stream))
     try:
@@ -105,7 +140,7 @@ def _iter_single_gzip(
 
 def _record_items(
     record: Any, records: ArchiveIterator, default_captured_at: datetime
-) -> Iterator[Article | Reject | Skip]:
+) -> Iterator[WarcPage | Reject | Skip]:
     """The items of one record; a failure inside it rejects that record only."""
     if record.rec_type is None or record.length is None:
         # warcio hands back a record whose header block was cut off by the end of the file
@@ -138,8 +173,8 @@ def _record_items(
         yield outcome
 
 
-def _page_outcome(record: Any, default_captured_at: datetime) -> Article | Reject | Skip | None:
-    """Classify a response/resource record by status and type, and parse it when it is a page."""
+def _page_outcome(record: Any, default_captured_at: datetime) -> WarcPage | Reject | Skip | None:
+    """Classify a response/resource record by status and type, and read it when it is a page."""
     content_type = ""
     if record.http_headers is not None and record.rec_type == "response":
         try:
@@ -169,11 +204,13 @@ def _page_outcome(record: Any, default_captured_at: datetime) -> Article | Rejec
     if mime not in HTML_TYPES and not looks_like_html(payload[:4096]):
         return Skip("non_html")
     url = record.rec_headers.get_header("WARC-Target-URI")
-    captured_at = _warc_date(record.rec_headers.get_header("WARC-Date")) or default_captured_at
-    html: bytes | str = payload
-    if payload[:2] != b"\x1f\x8b" and len(payload) <= MAX_HTML_BYTES:
-        html = decode_html(payload, charset)
-    return parse_html_page(html, url=url.strip("<> ") if url else None, captured_at=captured_at)
+    return WarcPage(
+        payload=payload,
+        charset=charset,
+        url=url.strip("<> ") if url else None,
+        captured_at=_warc_date(record.rec_headers.get_header("WARC-Date")) or default_captured_at,
+        record_id=(record.rec_headers.get_header("WARC-Record-ID") or "").strip("<>"),
+    )
 
 
 def _unsupported_encoding(record: Any) -> str | None:
