@@ -239,8 +239,15 @@ def _log_dumps(logger: Any, outcomes: list[Any]) -> None:
 
 def _merge_one(result: BatchResult, merger: Merger, outcomes: list[Any], rejects: list[Any],
                new_per_dump: dict[str, int], summary: RunSummary) -> int:
+    started = time.perf_counter()
     for dump_id, count in merger.add_batch(result).items():
         new_per_dump[dump_id] = new_per_dump.get(dump_id, 0) + count
+    # Worker steps are summed over workers (CPU-like seconds); "merge" is main-process time
+    # inside the parse+merge lap.
+    stages = summary.stage_seconds
+    stages["merge"] = stages.get("merge", 0.0) + time.perf_counter() - started
+    for step, seconds in result.seconds.items():
+        stages[f"worker {step}"] = stages.get(f"worker {step}", 0.0) + seconds
     outcomes.extend(result.dumps)
     rejects.append(result.rejects)
     for reason in result.rejects.column("reason").to_pylist():

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +58,9 @@ class BatchResult:
     mentions: pa.Table
     topics: pa.Table
     rejects: pa.Table
+    # Seconds this batch spent per step in its worker (read+parse, normalize, mentions, topics,
+    # rows), so a run can tell which step is its bottleneck.
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def dump_id_for(path: str, sha256: str | None) -> str:
@@ -90,12 +95,32 @@ def ingest_batch(
     topics = _Columns(TOPIC_CANDIDATE)
     rejects = _Columns(REJECT_CANDIDATE)
     outcomes = []
+    seconds = dict.fromkeys(STEPS, 0.0)
     for raw, previous_sha in files:
         outcome = _ingest_file(raw, previous_sha, captured_at, limits, articles, mentions,
-                               topics, rejects)
+                               topics, rejects, seconds)
         outcomes.append(outcome)
-    return BatchResult(outcomes, articles.table(), mentions.table(), topics.table(),
-                       rejects.table())
+    started = time.perf_counter()
+    tables = articles.table(), mentions.table(), topics.table(), rejects.table()
+    seconds["rows"] += time.perf_counter() - started
+    return BatchResult(outcomes, *tables, seconds=seconds)
+
+
+STEPS = ("read+parse", "normalize", "mentions", "topics", "rows")
+
+
+def _timed(items: Iterable[Any], seconds: dict[str, float], step: str) -> Iterator[Any]:
+    """The items of a lazy parser, adding the time spent producing them to `step`."""
+    iterator = iter(items)
+    while True:
+        started = time.perf_counter()
+        try:
+            item = next(iterator)
+        except StopIteration:
+            seconds[step] += time.perf_counter() - started
+            return
+        seconds[step] += time.perf_counter() - started
+        yield item
 
 
 def _capture_time(raw: RawFile, captured_at: datetime | None) -> datetime:
@@ -113,7 +138,9 @@ def _ingest_file(
     mentions: _Columns,
     topics: _Columns,
     rejects: _Columns,
+    seconds: dict[str, float],
 ) -> DumpOutcome:
+    started = time.perf_counter()
     capture = _capture_time(raw, captured_at)
     if raw.refused:
         outcome = DumpOutcome(raw, dump_id_for(raw.path, None), None, "unread", capture)
@@ -121,6 +148,7 @@ def _ingest_file(
         return outcome
     try:
         sha = sha256_of(raw.absolute)
+        seconds["read+parse"] += time.perf_counter() - started
     except OSError as err:
         outcome = DumpOutcome(raw, dump_id_for(raw.path, None), None, "unread", capture)
         _refuse(outcome, rejects, Reject("vanished", f"could not read the file: {err.strerror}"))
@@ -131,10 +159,12 @@ def _ingest_file(
         return outcome
     try:
         with open(raw.absolute, "rb") as stream:
+            started = time.perf_counter()
             dump = read_dump(stream, size=raw.size_bytes, captured_at=capture, limits=limits)
+            seconds["read+parse"] += time.perf_counter() - started
             outcome.format = dump.format
-            for item in dump.items:
-                _add_item(item, outcome, articles, mentions, topics, rejects)
+            for item in _timed(dump.items, seconds, "read+parse"):
+                _add_item(item, outcome, articles, mentions, topics, rejects, seconds)
     except OSError as err:
         _refuse(outcome, rejects, Reject("vanished", f"the file went away mid-read: {err}"))
     except Exception as err:  # a parser bug must cost one file, never the run
@@ -167,6 +197,7 @@ def _add_item(
     mentions: _Columns,
     topics: _Columns,
     rejects: _Columns,
+    seconds: dict[str, float],
 ) -> None:
     if isinstance(item, Reject):
         _refuse(outcome, rejects, item)
@@ -174,7 +205,9 @@ def _add_item(
     if isinstance(item, Skip):
         outcome.skipped_by_reason[item.reason] = outcome.skipped_by_reason.get(item.reason, 0) + 1
         return
+    started = time.perf_counter()
     row = normalize_article(item)
+    seconds["normalize"] += time.perf_counter() - started
     if not row.title and not row.body:
         _refuse(outcome, rejects, Reject("no_article", "an item with neither title nor body",
                                          f"item {outcome.articles + outcome.rejects + 1}"))
@@ -189,14 +222,20 @@ def _add_item(
         title_key=row.title_key, dump_id=outcome.dump_id, first_seen_at=first_seen,
     )
     outcome.articles += 1
-    for mention in extract_mentions(row.title, row.body):
+    started = time.perf_counter()
+    found = extract_mentions(row.title, row.body)
+    seconds["mentions"] += time.perf_counter() - started
+    for mention in found:
         mentions.add(
             article_id=row.article_id, kind=mention.kind, country_code=mention.country_code,
             name=mention.name, surface=mention.surface, field=mention.field,
             start=mention.start, end=mention.end, method=mention.method,
             geonames_id=mention.geonames_id, _row=index,
         )
-    for topic in score_topics(row.title, row.body):
+    started = time.perf_counter()
+    scores = score_topics(row.title, row.body)
+    seconds["topics"] += time.perf_counter() - started
+    for topic in scores:
         topics.add(
             article_id=row.article_id, topic_code=topic.topic_code, topic=topic.topic,
             score=topic.score, rank=topic.rank, method=topic.method, _row=index,
