@@ -335,3 +335,20 @@ def test_any_tag_soup_gives_an_article_or_a_reject(page: str, url: str | None) -
     if isinstance(item, Article):
         assert item.body.strip()
         assert item.published_at is None or item.published_at.tzinfo is not None
+
+
+# --- the extraction benchmark's metric (issue 5, point 4) ----------------------------------------
+
+
+def test_benchmark_metric_is_bag_of_words_overlap() -> None:
+    from benchmarks.extraction import score_body
+
+    perfect = score_body("The Bridge, the bridge!", "the bridge THE BRIDGE")
+    assert (perfect.precision, perfect.recall, perfect.f1) == (1.0, 1.0, 1.0)
+    partial = score_body("bridge bridge vote", "bridge vote vote council")
+    # overlap: bridge x1, vote x1 = 2 of 3 predicted words and 2 of 4 gold words
+    assert partial.precision == pytest.approx(2 / 3)
+    assert partial.recall == pytest.approx(2 / 4)
+    assert partial.f1 == pytest.approx(2 * (2 / 3) * (1 / 2) / (2 / 3 + 1 / 2))
+    assert score_body("", "some gold text").f1 == 0.0
+    assert score_body("café naïve", "Café NAÏVE").f1 == 1.0  # Unicode \w, lowercased
