@@ -234,14 +234,8 @@ def test_whole_archive_reads_clean(compressed: bool) -> None:
 @pytest.mark.parametrize("compressed", [True, False])
 def test_archive_cut_in_the_last_response_keeps_the_records_before(compressed: bool) -> None:
     data = three_articles(gzip=compressed)
-    last_response = data.rfind(b"WARC/1.0" if not compressed else b"\x1f\x8b")
-    # cut inside the last page: for gzip, the last member is the metadata record, so search back
-    records = list(ArchiveIterator(BytesIO(data)))
-    assert records  # the archive is readable before cutting
-    cut = _offset_of_last_response(data) + 700
-    found = items(data[:cut])
-    assert kinds(found) == ["article", "article", "skip:truncated"]
-    assert last_response > 0
+    cut = _offset_of_last_response(data) + 700  # past the WARC and HTTP headers, inside the page
+    assert kinds(items(data[:cut])) == ["article", "article", "skip:truncated"]
 
 
 def _offset_of_last_response(data: bytes) -> int:
