@@ -146,7 +146,8 @@ class Gazetteer:
     matcher: ahocorasick_rs.AhoCorasick
     given_names: frozenset[str]
     surnames: frozenset[str]
-    common_words: frozenset[str]
+    common_words: frozenset[str]  # dictionary words and frequent newer words (all lowercase)
+    newer_words: frozenset[str]  # the frequent words no dictionary lists: some are names
     titles: frozenset[str]
     country_names: dict[str, str]  # ISO alpha-2 -> canonical common name
     parsed: dict[int, tuple[Candidate, ...]]  # candidates of the patterns matched so far
@@ -504,7 +505,7 @@ def compile_gazetteer(path: Path = COMPILED) -> int:
 
     given = frozenset(read_lines("given_names.txt"))
     surnames = frozenset(read_lines("surnames.txt"))
-    common = frozenset(read_lines("common_words.txt"))
+    common = frozenset(read_lines("common_words.txt")) | frozenset(read_lines("frequent_words.txt"))
     curated = [line.split("\t") for line in read_lines("curated.tsv")]
     drop = {code for kind, code, _ in curated if kind == "drop"}
     names = _country_names(drop)
@@ -587,7 +588,9 @@ def load_gazetteer() -> Gazetteer:
         ),
         given_names=frozenset(read_lines("given_names.txt")),
         surnames=frozenset(read_lines("surnames.txt")),
-        common_words=frozenset(read_lines("common_words.txt")),
+        common_words=frozenset(read_lines("common_words.txt"))
+        | frozenset(read_lines("frequent_words.txt")),
+        newer_words=frozenset(read_lines("frequent_words.txt")),
         titles=frozenset(read_lines("titles.txt")),
         country_names=names,
         parsed={},

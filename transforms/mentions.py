@@ -114,7 +114,7 @@ def _is_name_like_span(span: _Span) -> bool:
 def _surname_like(gaz: Gazetteer, word: str, place_words: set[str]) -> bool:
     if word in place_words:
         return False
-    return word in gaz.surnames or word.lower() not in gaz.common_words
+    return word in gaz.surnames or not _is_common(gaz, word.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +182,12 @@ def _is_person_part(
         ) or (text.startswith(("'s", "\u2019s"), end) and _SAINT_POSSESSIVE.match(span.surface)):
             return True
         after = _NEXT_WORD.match(text, end)
-        if after and _surname_like(gaz, after.group(1), words.places):
-            if span.surface in gaz.given_names:
+        if after:
+            if span.surface in gaz.given_names and _surname_like(gaz, after.group(1), words.places):
                 names.add(after.group(1))  # "Chad Morgan": Morgan from here on, and Chad
                 given.add(span.surface)
                 return True
-            if town_only and _unknown_name(gaz, after.group(1), words):
+            if town_only and _unknown_name(gaz, after.group(1), words, text):
                 return True  # "Vladimir Putin", "Tottenham Hotspur": a name, not a town
     if start > 1 and text[start - 1] == " " and text[start - 2].isalpha():
         before = _PREV_WORD.search(text, max(0, start - 24), start)
@@ -208,7 +208,7 @@ def _is_person_part(
             ):
                 names.add(span.surface)  # "Christopher Landau", "Senator Jordan", "Mike Leigh"
                 return True
-            if not dot and town_only and _unknown_name(gaz, word, words):
+            if not dot and town_only and _unknown_name(gaz, word, words, text):
                 return True  # "Yannick Nyanga"
     return False
 
@@ -218,14 +218,30 @@ def _starts_sentence(text: str, index: int) -> bool:
     return index == 0 or not before or before[-1] in '.!?:;"\u201c\n'
 
 
-def _unknown_name(gaz: Gazetteer, word: str, words: _ArticleWords) -> bool:
-    """A capitalized word that is no English word, place or title: likely part of a name."""
-    return (
-        len(word) >= 3
-        and word not in words.places
-        and word not in gaz.titles
-        and word.lower() not in gaz.common_words
-    )
+def _unknown_name(gaz: Gazetteer, word: str, words: _ArticleWords, text: str) -> bool:
+    """A capitalized word that is no English word, place or title: likely part of a name.
+
+    A frequent word that no dictionary lists ("Putin", "Olympic") counts as a name when the
+    article never writes it in lowercase.
+    """
+    if len(word) < 3 or word in words.places or word in gaz.titles:
+        return False
+    lower = word.lower()
+    if not _is_common(gaz, lower):
+        return True
+    return lower in gaz.newer_words and f" {lower}" not in text
+
+
+def _is_common(gaz: Gazetteer, lower: str) -> bool:
+    """A common English word, inflections included (the dictionary lists only base forms)."""
+    common = gaz.common_words
+    if lower in common:
+        return True
+    for suffix, base in (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("ing", ""),
+                         ("ing", "e"), ("ers", ""), ("ers", "e")):  # fmt: skip
+        if lower.endswith(suffix) and lower[: -len(suffix)] + base in common:
+            return True
+    return False
 
 
 def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
@@ -347,6 +363,8 @@ def _accepted(cand: Candidate, support: int, after_comma: bool) -> bool:
         return support >= 2
     if cand.method == "city" and cand.prior < SMALL_CITY and support < 1:
         return False
+    if cand.weak == NAME_LIKE and cand.method == "city" and cand.prior < SMALL_CITY:
+        return support >= 2  # "Bryan", "Harrison": a town named like a person needs its state
     if cand.weak == NAME_LIKE:
         return support >= 1 or (cand.method != "division" and cand.prior >= BIG_NAME_LIKE_PLACE)
     return True

@@ -113,16 +113,21 @@ def build_common_words() -> None:
         for attr in ("name", "common_name"):
             proper |= set(str(getattr(country, attr, "")).lower().split())
     proper |= {n.lower() for n in _read(HERE / "given_names.txt") + _read(HERE / "surnames.txt")}
-    words |= {
+    modern = {
         w for w in top_n_list("en", 50_000)
         if w.isalpha() and w not in web2_lower and w not in proper
         and zipf_frequency(w, "en") >= MODERN_WORD_ZIPF
     }  # fmt: skip
     _write(
         "common_words.txt",
-        f"lowercase words of english-words 'web2' with wordfreq Zipf >= {COMMON_WORD_ZIPF}, plus "
-        f"wordfreq top-50k words not in web2 with Zipf >= {MODERN_WORD_ZIPF} minus proper names",
+        f"lowercase words of english-words 'web2' with wordfreq Zipf >= {COMMON_WORD_ZIPF}",
         sorted(words),
+    )
+    _write(
+        "frequent_words.txt",
+        f"wordfreq top-50k words that web2 lacks, Zipf >= {MODERN_WORD_ZIPF}, minus known proper "
+        "names; a few are still names (wordfreq folds case): the extractor checks the article",
+        sorted(modern - words),
     )
 
 
