@@ -306,7 +306,8 @@ def _add_countries(b: _Builder, names: dict[str, str], curated: list[list[str]])
     for line in read_lines("countryinfo_names.tsv"):
         code, kind, text = line.split("\t")
         if kind == "alias":
-            add_country(code, text, "name")
+            if b.weakness(text) == STRONG:  # not "Island" (IS) nor "Mann" (IM)
+                add_country(code, text, "name")
         else:
             for form in _demonym_forms(text):
                 add_country(code, form, "demonym", DEMONYM_PRIOR)
