@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -173,43 +174,64 @@ def requested_urls(tools: DevTools) -> list[str]:
             if e["method"] == "Network.requestWillBeSent"]
 
 
+@dataclass
+class Rendered:
+    """What one headless Chromium saw when it opened the report."""
+
+    charts_expected: int
+    errors: list[str]
+    urls: list[str]
+    charts: dict[str, list[dict[str, Any]]]
+    svgs: int
+    bars: int
+    table_rows: int
+    screenshot: Path
+
+
 @pytest.fixture(scope="module")
-def shot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("screenshots")
-
-
-def test_report_renders_offline_without_errors(bundled_warehouse: Path, tmp_path: Path,
-                                               shot_dir: Path) -> None:
-    report = write_report(bundled_warehouse, tmp_path / "report.html")
-    screenshot = shot_dir / "report.png"
+def rendered(bundled_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    """The bundled sample's report, opened once in Chromium; the screenshot stays in tmp."""
+    folder = tmp_path_factory.mktemp("browser")
+    report = write_report(bundled_warehouse, folder / "report.html")
+    screenshot = folder / "report.png"
     with open_report(report.path, screenshot) as tools:
-        assert page_errors(tools) == []
-        offsite = [u for u in requested_urls(tools) if not u.startswith(("file:", "data:"))]
-        assert offsite == []
         charts = json.loads(tools.evaluate(CHART_DATA_JS))
-        svgs = tools.evaluate("document.querySelectorAll('.js-plotly-plot .main-svg').length")
-        bars = tools.evaluate("document.querySelectorAll('.js-plotly-plot g.point').length")
-        tables = tools.evaluate("document.querySelectorAll('table tbody tr').length")
-    assert len(charts) == report.charts == 7
-    assert svgs >= 7 and bars > 0 and tables > 0
-    assert screenshot.stat().st_size > 50_000
-    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    print(f"screenshot: {screenshot}")
+        seen = Rendered(
+            charts_expected=report.charts,
+            errors=page_errors(tools),
+            urls=requested_urls(tools),
+            charts={c["id"]: c["traces"] for c in charts},
+            svgs=tools.evaluate("document.querySelectorAll('.js-plotly-plot .main-svg').length"),
+            bars=tools.evaluate("document.querySelectorAll('.js-plotly-plot g.point').length"),
+            table_rows=tools.evaluate("document.querySelectorAll('table tbody tr').length"),
+            screenshot=screenshot,
+        )
+    print(f"report screenshot: {screenshot}")
+    return seen
 
 
-def test_charts_in_the_browser_show_the_views_numbers(bundled_warehouse: Path,
-                                                      tmp_path: Path, shot_dir: Path) -> None:
-    report = write_report(bundled_warehouse, tmp_path / "report.html")
-    with open_report(report.path, shot_dir / "report-check.png") as tools:
-        charts = {c["id"]: c["traces"] for c in json.loads(tools.evaluate(CHART_DATA_JS))}
+def test_report_renders_offline_without_errors(rendered: Rendered) -> None:
+    assert rendered.errors == []
+    assert [u for u in rendered.urls if not u.startswith(("file:", "data:"))] == []
+    assert len(rendered.charts) == rendered.charts_expected == 7
+    assert rendered.svgs >= 7 and rendered.bars > 0 and rendered.table_rows > 0
+    assert rendered.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert rendered.screenshot.stat().st_size > 50_000
+
+
+def test_charts_in_the_browser_show_the_views_numbers(rendered: Rendered,
+                                                      bundled_warehouse: Path) -> None:
+    charts = rendered.charts
     with duckdb.connect(str(bundled_warehouse / "newsmill.duckdb"), read_only=True) as con:
         top = con.execute("select country || ' (' || country_code || ')', articles, mentions "
                           "from mentions_by_country order by articles desc, mentions desc, "
                           "country_code limit 15").fetchall()
         sources = dict(con.execute("select source, articles from articles_by_source").fetchall())
         reasons = dict(con.execute("select reason, rejects from rejects_by_reason").fetchall())
-        days = {(str(d), c): n for d, c, n in con.execute(
-            "select day, country_code, articles from mentions_by_country_day").fetchall()}
+        days = {(str(d), c): (n, share) for d, c, n, share in con.execute(
+            "select day, country_code, articles, share from mentions_by_country_day").fetchall()}
+        topics = {(c, t): n for c, t, n in con.execute(
+            "select country_code, topic, articles from topics_by_country").fetchall()}
         pairs = {frozenset((a, b)): n for a, b, n in con.execute(
             "select country_code_a, country_code_b, articles from country_pairs").fetchall()}
     articles, mentions = charts["chart-top_countries"]
@@ -218,10 +240,17 @@ def test_charts_in_the_browser_show_the_views_numbers(bundled_warehouse: Path,
     assert dict(zip(bar["y"], bar["x"], strict=True)) == {s: sources[s] for s in bar["y"]}
     bar = charts["chart-reject_reasons"][0]
     assert dict(zip(bar["y"], bar["x"], strict=True)) == reasons
-    for trace in charts["chart-days_count"]:
-        code = trace["name"][-3:-1]
-        for day, value in zip(trace["x"], trace["y"], strict=True):
-            assert value == days.get((day[:10], code), 0), (day, code)
+    for counts, shares in zip(charts["chart-days_count"], charts["chart-days_share"],
+                              strict=True):
+        code = counts["name"][-3:-1]
+        for day, count, share in zip(counts["x"], counts["y"], shares["y"], strict=True):
+            expected_count, expected_share = days.get((day, code), (0, 0.0))
+            assert (count, share) == (expected_count, pytest.approx(expected_share)), (day, code)
+    heat = charts["chart-topics"][0]
+    codes = [label[-3:-1] for label in heat["y"]]
+    for i, code in enumerate(codes):
+        for j, topic in enumerate(heat["x"]):
+            assert heat["z"][i][j] == topics.get((code, topic)), (code, topic)
     heat = charts["chart-pairs"][0]
     codes = [label[-3:-1] for label in heat["x"]]
     for i, a in enumerate(codes):
