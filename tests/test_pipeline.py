@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -93,6 +94,19 @@ def query(data: Path, sql: str) -> list[tuple[object, ...]]:
 
 def counts(data: Path) -> dict[str, int]:
     return {t: view_count(data, t) for t in ("article", "mention", "topic", "dump", "reject")}
+
+
+def visible_teasers(page: str) -> int:
+    """Teasers whose bullet line ("  • Source" or "- Source") is followed by a complete title."""
+    lines = page.split("\n")
+    count = 0
+    for index, line in enumerate(lines):
+        if re.match(r"^(  \u2022 |- )\S", line):
+            after = index + 1
+            while after < len(lines) and not lines[after].strip():
+                after += 1
+            count += after < len(lines) - 1
+    return count
 
 
 def assert_offsets_match(data: Path) -> None:
@@ -240,9 +254,18 @@ def test_real_daily8_pages(prefect_api: str, tmp_path: Path) -> None:
     dumps = query(data, "select path, articles, rejects from dump order by path")
     assert [d[0] for d in dumps] == files
     assert all(articles > 0 or rejects > 0 for _, articles, rejects in dumps)
-    mains = query(data, "select count(*) from article where position = 'main'")[0][0]
-    teasers = query(data, "select count(*) from article where position = 'related'")[0][0]
-    assert mains >= 25 and teasers >= 25
+    per_page = {path: (mains, teasers) for path, mains, teasers in query(data, """
+        select d.path, count(a.article_id) filter (where a.position = 'main'),
+               count(a.article_id) filter (where a.position = 'related')
+        from dump d left join article a using (dump_id) group by d.path""")}
+    pages = [p for p in files if p.endswith(".txt")]
+    # Every real page and the seed page give their main article...
+    assert all(per_page[p][0] == 1 for p in pages)
+    assert len(pages) == 25
+    # ...and at least every teaser whose source bullet and title line are on the page.
+    for page in pages:
+        assert per_page[page][1] >= visible_teasers((SEED.parent / page).read_text()), page
+    assert sum(per_page[p][1] for p in pages) == 24
     for title, body in query(data, "select title, body from article"):
         for chrome in CHROME:
             assert chrome not in title and chrome not in body, (chrome, title)
