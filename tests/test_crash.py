@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import run_newsmill, start_newsmill, table_rows, view_count, write_stories
 
 TABLES = ("article", "mention", "topic", "dump", "reject", "run")

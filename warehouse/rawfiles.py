@@ -33,6 +33,14 @@ def scan_raw(raw_dir: Path) -> list[RawFile]:
     found: list[RawFile] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        # os.walk lists a symlinked folder among the folders and never enters it: one leading
+        # out of raw/ must still be refused visibly, like a symlinked file.
+        for name in [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            full = os.path.join(dirpath, name)
+            if not Path(os.path.realpath(full)).is_relative_to(root):
+                rel = os.path.relpath(full, root).replace(os.sep, "/")
+                found.append(RawFile(rel, full, 0, os.lstat(full).st_mtime_ns,
+                                     "symlink_outside_raw"))
         for name in sorted(filenames):
             if _is_ignored(name):
                 continue
