@@ -219,12 +219,14 @@ def bundled_warehouse(prefect_api: str, tmp_path_factory: pytest.TempPathFactory
     return data
 
 
-def build_tiny_warehouse(data: Path, *, articles: bool = True) -> Path:
+def build_tiny_warehouse(data: Path, *, articles: bool = True,
+                         second_source: str = "Harbour Ledger") -> Path:
     """A published warehouse written row by row, small enough to know every view's answer.
 
     Four articles: two from Harbour Ledger on 1 June (Kenya+Ghana, Kenya), one from Valley Post on
     2 June (Ghana+Norway), one undated with no source and no country (counted on its capture day,
     3 June). One refused listing page. With `articles=False`: only the refusal, no articles.
+    `second_source` renames a2's source (e.g. to markup, to test escaping).
     """
     from datetime import UTC, date, datetime
 
@@ -238,7 +240,7 @@ def build_tiny_warehouse(data: Path, *, articles: bool = True) -> Path:
     texts = [
         ("a1", "Harbour Ledger", "Kenya and Ghana sign a fisheries accord",
          "Officials in Kenya said patrols start next month.", date(2025, 6, 1)),
-        ("a2", "Harbour Ledger", "Port strike ends", "Dockers in Kenya went back to work.",
+        ("a2", second_source, "Port strike ends", "Dockers in Kenya went back to work.",
          date(2025, 6, 1)),
         ("a3", "Valley Post", "Ghana buys Norway's ferries", "The deal closed on Monday.",
          date(2025, 6, 2)),

@@ -194,6 +194,17 @@ def test_warehouse_without_articles_still_reports_its_refusals(tmp_path: Path) -
     assert "top_countries" not in page.tables
 
 
+def test_text_from_dumps_cannot_inject_markup(tmp_path: Path) -> None:
+    hostile = '</script><script>alert("x")</script><b>Ledger</b> & Co'
+    data = build_tiny_warehouse(tmp_path / "data", second_source=hostile)
+    written = write_report(data, tmp_path / "r.html")
+    text = written.path.read_text()
+    assert '<script>alert("x")' not in text and "<b>Ledger</b>" not in text
+    page = read_page(written.path)
+    assert [hostile, "1"] in [row[:2] for row in page.tables["sources"]]
+    assert hostile in [row[0] for row in json.loads(page.data_json)["queries"]["sources"]["rows"]]
+
+
 def test_cli_writes_the_report(tiny_warehouse: Path, tmp_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "sub" / "news.html"
