@@ -332,6 +332,7 @@ def _add_cities(b: _Builder, names: dict[str, str]) -> None:
             if pop > best_capital.get(code, (-1, 0))[0]:
                 best_capital[code] = (pop, int(city["geonameid"]))
     capital_ids = {gid for _, gid in best_capital.values()}
+    primary_names = {city["name"] for city in cities.values()}
     for city in cities.values():
         code = city["countrycode"]
         if code not in names:
@@ -348,6 +349,7 @@ def _add_cities(b: _Builder, names: dict[str, str]) -> None:
             surfaces |= {
                 alt for alt in city["alternatenames"]
                 if len(alt) >= 4 and _SIMPLE_NAME.fullmatch(alt) and alt not in names.values()
+                and alt not in primary_names  # Amman's old "Philadelphia" is not Philadelphia
                 and b.weakness(alt) == STRONG
                 and not all(w.lower() in b.common for w in alt.split())
             }  # fmt: skip
