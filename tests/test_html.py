@@ -84,6 +84,12 @@ def test_looks_like_html_refuses_other_content(head: bytes) -> None:
     assert not looks_like_html(head)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_looks_like_html_answers_any_bytes(head: bytes) -> None:
+    assert looks_like_html(head) in (True, False)
+
+
 # --- a clean article -----------------------------------------------------------------------------
 
 

@@ -71,6 +71,13 @@ def test_looks_like_warc_plain_and_gzip() -> None:
     assert not looks_like_warc(b"")
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_looks_like_warc_answers_any_bytes(head: bytes) -> None:
+    assert looks_like_warc(head) in (True, False)
+    assert looks_like_warc(b"\x1f\x8b" + head) in (True, False)
+
+
 # --- one record, one outcome ---------------------------------------------------------------------
 
 
