@@ -29,8 +29,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-untyped]
+from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
 
 PEAK_RSS_LIMIT_MB = 500  # issue 5: a ~200 MB WARC ingests under 500 MB
 START = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
@@ -136,7 +136,7 @@ def _response(
 
 def ingest(path: str, processes: int) -> dict[str, object]:
     """Read the archive in this process (parsing here, or in a bounded pool) and measure it."""
-    from transforms.formats.warc import iter_warc, iter_warc_pages, parse_warc_page
+    from transforms.formats.warc import WarcPage, iter_warc, iter_warc_pages, parse_warc_page
 
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     before = _rss_mb(resource.RUSAGE_SELF)
@@ -150,9 +150,11 @@ def ingest(path: str, processes: int) -> dict[str, object]:
             # at most a few pages per worker in flight: the pool must not read ahead unbounded
             in_flight: deque[Future[Any] | object] = deque()
             with ProcessPoolExecutor(processes) as pool:
-                for item in iter_warc_pages(stream, captured_at=datetime.now(UTC)):
-                    is_page = type(item).__name__ == "WarcPage"
-                    in_flight.append(pool.submit(parse_warc_page, item) if is_page else item)
+                for read in iter_warc_pages(stream, captured_at=datetime.now(UTC)):
+                    if isinstance(read, WarcPage):
+                        in_flight.append(pool.submit(parse_warc_page, read))
+                    else:
+                        in_flight.append(read)
                     while len(in_flight) > 4 * processes:
                         _count(outcomes, _result(in_flight.popleft()))
                 while in_flight:

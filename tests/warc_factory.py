@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import BinaryIO
 
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-untyped]
+from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
 
 DEFAULT_DATE = "2026-03-02T08:15:30Z"
 
