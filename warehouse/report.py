@@ -157,7 +157,8 @@ def collect_report(con: duckdb.DuckDBPyConnection, *, data_dir: str = "",
         columns = [d[0] for d in cursor.description or []]
         results[query.key] = Rows(query, columns, [tuple(r) for r in cursor.fetchall()])
     try:
-        row = con.execute("select generation from newsmill_meta").fetchone()
+        rows = con.execute("select generation from newsmill_meta").fetchall()
+        row = rows[0] if rows else None
         generation = str(row[0]) if row and row[0] else None
     except Exception:  # views built by hand, without the meta table
         generation = None
@@ -527,7 +528,11 @@ def _header(data: ReportData) -> str:
     return (f"<header><h1>newsmill report</h1>"
             f'<p class="meta">Warehouse <code>{html.escape(data.data_dir or "?")}</code>, '
             f"generation <code>{generation}</code>; articles dated <b>{html.escape(span)}</b>; "
-            f"built {data.generated_at.astimezone(UTC):%Y-%m-%d %H:%M UTC}.</p>{banner}"
+            f"built {data.generated_at.astimezone(UTC):%Y-%m-%d %H:%M UTC}.</p>"
+            '<p class="meta">Each chart names the view it reads; the table beside it holds the '
+            "same numbers, and the SQL under it reproduces them with "
+            "<code>newsmill query</code>.</p>"
+            f"{banner}"
             f'<div class="tiles" id="totals">{tile_html}</div>'
             f'<p class="source">From views {views}</p>'
             f"{_sql(query)}</header>")
