@@ -111,9 +111,9 @@ def _is_name_like_span(span: _Span) -> bool:
     return _reading(span.candidates).name_like
 
 
-def _surname_like(gaz: Gazetteer, word: str, place_words: set[str]) -> bool:
-    if word in place_words:
-        return False
+def _surname_like(gaz: Gazetteer, word: str, country_words: set[str]) -> bool:
+    if word in country_words:
+        return False  # "Jordan Israel": two countries, no person
     return word in gaz.surnames or not _is_common(gaz, word.lower())
 
 
@@ -175,6 +175,10 @@ def _is_person_part(
         and " " not in span.surface
         and all(c.method == "city" and c.kind == "place" for c in span.candidates)
     )
+    if all(c.weak in (COMMON_WORD, SMALL_PLACE) for c in span.candidates) and (
+        text.startswith(" of ", end) or _after_capitalized_word(text, start)
+    ):
+        return True  # "University of Maryland", "American University", "Liberal Democratic"
     if end < len(text) and text[end] in " '\u2019":
         if (
             all(c.kind == "place" or c.method == "capital" for c in span.candidates)
@@ -183,7 +187,9 @@ def _is_person_part(
             return True
         after = _NEXT_WORD.match(text, end)
         if after:
-            if span.surface in gaz.given_names and _surname_like(gaz, after.group(1), words.places):
+            if span.surface in gaz.given_names and _surname_like(
+                gaz, after.group(1), words.countries
+            ):
                 names.add(after.group(1))  # "Chad Morgan": Morgan from here on, and Chad
                 given.add(span.surface)
                 return True
@@ -211,6 +217,14 @@ def _is_person_part(
             if not dot and town_only and _unknown_name(gaz, word, words, text):
                 return True  # "Yannick Nyanga"
     return False
+
+
+def _after_capitalized_word(text: str, start: int) -> bool:
+    """Whether a capitalized word stands right before `start`, inside a sentence."""
+    if start < 2 or text[start - 1] != " " or not text[start - 2].isalpha():
+        return False
+    before = _PREV_WORD.search(text, max(0, start - 24), start)
+    return before is not None and not _starts_sentence(text, before.start())
 
 
 def _starts_sentence(text: str, index: int) -> bool:
@@ -377,6 +391,27 @@ def _division_cue(text: str, span: _Span) -> bool:
     )
 
 
+def _local_story(
+    span: _Span,
+    cand: Candidate,
+    support: int,
+    nxt: _Span | None,
+    division_cue: bool,
+    by_country: dict[str, set[str]],
+    by_admin1: dict[tuple[str, str], set[str]],
+) -> bool:
+    """Whether the article places `cand` itself: "<it>, <its state>", or mostly its own state."""
+    if support < 2:
+        return False
+    if span.follows_comma is not None or nxt is not None or division_cue or span.cue:
+        return True
+    local = _backers(by_admin1.get((cand.country_code, cand.admin1 or "")), span.surface)
+    abroad = {
+        s for code, surfaces in by_country.items() if code != cand.country_code for s in surfaces
+    } - {span.surface}
+    return local >= 1 and local >= len(abroad)
+
+
 def _decide(
     span: _Span,
     nxt: _Span | None,
@@ -401,17 +436,17 @@ def _decide(
             return None, ()
         scored.sort(key=lambda t: (-t[0], t[2]))
     _, support, _, best = scored[0]
-    if best.method != "capital" and support < 2:
-        # A national capital yields to a namesake only on state-level evidence: "Athens" in a
-        # story that mentions the US is still Greece's, "Athens, Ga." is not.
-        capital = next((t for t in scored if t[3].method == "capital"), None)
-        if (
-            capital is not None
-            and best.kind == "place"
-            and capital[3].prior > best.prior
-            and _backers(by_country.get(best.country_code), span.surface) < 3
-        ):
-            _, support, _, best = capital
+    capital = next((t for t in scored if t[3].method == "capital"), None)
+    if (
+        capital is not None
+        and best.kind == "place"
+        and capital[3].prior > best.prior
+        and not _local_story(span, best, support, nxt, division_cue, by_country, by_admin1)
+        and _backers(by_country.get(best.country_code), span.surface) < 3
+    ):
+        # A national capital yields to a smaller namesake only in a story about the namesake's
+        # own state or country: "Athens" beside a US mention is Greece's, "Athens, Ga." is not.
+        _, support, _, best = capital
     if (
         support == 0
         and best.method == "city"
@@ -467,6 +502,7 @@ def _choose(spans: list[_Span], texts: dict[Field, str], evidence: Evidence) -> 
             comma_next[id(span.follows_comma)] = span
     # Spans with the same surface and no comma or cue of their own get the same reading.
     decided: dict[object, tuple[Candidate | None, tuple[str, ...]]] = {}
+    placed: dict[str, Candidate] = {}  # surfaces that a comma or cue placed
     lost: set[str] = set()
     for span in spans:
         cands = span.candidates
@@ -482,6 +518,13 @@ def _choose(spans: list[_Span], texts: dict[Field, str], evidence: Evidence) -> 
             decided[key] = _decide(span, nxt, division_cue, by_country, by_admin1)
         span.chosen, losers = decided[key]
         lost.update(losers)
+        if key != span.surface and span.chosen is not None:
+            placed[span.surface] = span.chosen
+    # One sense per article: once "Paris, Tex." is placed, every other "Paris" there follows it.
+    for span in spans:
+        chosen = placed.get(span.surface)
+        if chosen is not None and span.chosen is not None and span.chosen != chosen:
+            span.chosen = chosen
     # "Georgian" follows "Georgia": if the country lost to the US state, its demonym goes too.
     for span in spans:
         chosen = span.chosen
