@@ -442,10 +442,9 @@ def _decide(
         and best.kind == "place"
         and capital[3].prior > best.prior
         and not _local_story(span, best, support, nxt, division_cue, by_country, by_admin1)
-        and _backers(by_country.get(best.country_code), span.surface) < 3
     ):
         # A national capital yields to a smaller namesake only in a story about the namesake's
-        # own state or country: "Athens" beside a US mention is Greece's, "Athens, Ga." is not.
+        # own state: "Athens" beside a US mention is Greece's, "Athens, Ga." is not.
         _, support, _, best = capital
     if (
         support == 0
