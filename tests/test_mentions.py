@@ -182,6 +182,44 @@ def test_small_namesake_picked_by_its_county_and_state() -> None:
     assert body_rows(body)[0] == ("body", 0, 6, "LONDON", "US")
 
 
+def test_a_national_capital_beats_a_namesake_without_local_context() -> None:
+    body = "The U.S. sprinter won gold in Athens, where American fans cheered."
+    assert body_rows(body) == [
+        at(body, "U.S.", "US"),
+        at(body, "Athens", "GR"),
+        at(body, "American", "US"),
+    ]
+
+
+def test_a_namesake_wins_with_its_state() -> None:
+    body = "Crews in Athens, Ga. cleared roads after the storm."
+    assert body_rows(body) == [at(body, "Athens", "US"), at(body, "Ga.", "US")]
+
+
+def test_a_world_story_keeps_paris_in_france() -> None:
+    body = (
+        "Smog in Beijing, Delhi, Lagos and Paris worries researchers at the University of "
+        "Texas in Austin."
+    )
+    assert countries(body) == {"CN", "IN", "NG", "FR", "US"}
+
+
+def test_names_around_towns_are_no_towns() -> None:
+    body = "Talks between Vladimir Putin and Donald Trump ended."
+    assert body_rows(body) == []
+
+
+def test_common_word_towns_inside_names() -> None:
+    body = "She studied at the University of Maryland and then at Reading University."
+    assert body_rows(body) == [at(body, "Maryland", "US")]
+
+
+def test_months_planets_and_prizes_are_no_places() -> None:
+    assert body_rows("Spain won the Davis Cup in March.") == [("body", 0, 5, "Spain", "ES")]
+    body = "NASA says Jupiter and Mars will be visible from Texas."
+    assert body_rows(body) == [at(body, "Texas", "US")]
+
+
 def test_niger_and_the_niger_delta() -> None:
     delta = "Oil spills in the Niger Delta angered farmers."
     assert body_rows(delta) == [at(delta, "Niger Delta", "NG")]

@@ -64,7 +64,9 @@ _GEONAMES_ADMIN1 = {
     "CA-NU": "14", "AU-ACT": "01", "AU-NSW": "02", "AU-NT": "03", "AU-QLD": "04", "AU-SA": "05",
     "AU-TAS": "06", "AU-VIC": "07", "AU-WA": "08",
 }  # fmt: skip
-_ISO_ADMIN1_SAME = frozenset({"US", "GB"})  # GeoNames uses the ISO suffix itself
+_ISO_ADMIN1_SAME = frozenset({"US", "GB"})
+# Countries whose states or provinces English news names bare, like countries
+_FEDERAL = frozenset({"US", "CA", "AU", "IN", "GB"})  # GeoNames uses the ISO suffix itself
 # The river or region that tells namesakes apart, which news writing drops: "Frankfurt am Main",
 # "Newcastle upon Tyne", "Halle (Saale)", "Freiburg im Breisgau".
 _QUALIFIER = re.compile(r"(?: (?:am|an der|im|in der|upon|on|sur|an) [A-Z][\w-]+| \([^)]*\))$")
@@ -224,9 +226,12 @@ class _Builder:
         if not surface or not surface[0].isupper():
             return  # case rule: names are capitalized; "turkey" is never the country
         if cand.kind == "place" or cand.method == "capital":
+            weak = self.weakness(surface)
+            if weak == NAME_LIKE and cand.method == "division" and cand.country_code in _FEDERAL:
+                weak = STRONG  # "Virginia", "Maryland": a state first; "Virginia Woolf" aside
             cand = Candidate(
                 cand.kind, cand.country_code, cand.name, cand.method, cand.prior,
-                cand.geonames_id, cand.admin1, self.weakness(surface),
+                cand.geonames_id, cand.admin1, weak,
             )  # fmt: skip
         key = (cand.kind, cand.country_code, cand.name, cand.method)
         slot = self.table.setdefault(surface, {})
