@@ -278,24 +278,27 @@ class _Reading:
     has_division: bool  # a state or province among the candidates: "the state of" matters
 
 
-_READINGS: dict[int, _Reading] = {}  # by id() of a gazetteer candidate tuple, which lives on
+# By id() of a gazetteer candidate tuple; the tuple is kept too, so its id is never reused.
+_READINGS: dict[int, tuple[tuple[Candidate, ...], _Reading]] = {}
 
 
 def _reading(cands: tuple[Candidate, ...]) -> _Reading:
-    found = _READINGS.get(id(cands))
-    if found is None:
-        # Small namesakes never make a surface ambiguous: "Atlanta" is still Georgia's.
-        main = [c for c in cands if c.weak != SMALL_PLACE] or list(cands)
-        codes = {c.country_code for c in main}
-        admin1s = {c.admin1 for c in main}
-        all_places = all(c.kind == "place" or c.method == "capital" for c in main)
-        found = _READINGS[id(cands)] = _Reading(
-            strong=all(c.weak < NAME_LIKE for c in cands),
-            name_like=all(c.method not in ("abbreviation", "demonym") for c in cands),
-            country_code=codes.pop() if len(codes) == 1 else None,
-            admin1=admin1s.pop() if len(admin1s) == 1 and all_places else None,
-            has_division=any(c.method == "division" for c in cands),
-        )
+    cached = _READINGS.get(id(cands))
+    if cached is not None and cached[0] is cands:
+        return cached[1]
+    # Small namesakes never make a surface ambiguous: "Atlanta" is still Georgia's.
+    main = [c for c in cands if c.weak != SMALL_PLACE] or list(cands)
+    codes = {c.country_code for c in main}
+    admin1s = {c.admin1 for c in main}
+    all_places = all(c.kind == "place" or c.method == "capital" for c in main)
+    found = _Reading(
+        strong=all(c.weak < NAME_LIKE for c in cands),
+        name_like=all(c.method not in ("abbreviation", "demonym") for c in cands),
+        country_code=codes.pop() if len(codes) == 1 else None,
+        admin1=admin1s.pop() if len(admin1s) == 1 and all_places else None,
+        has_division=any(c.method == "division" for c in cands),
+    )
+    _READINGS[id(cands)] = (cands, found)
     return found
 
 
