@@ -81,7 +81,9 @@ def test_weakness_marks_words_and_names() -> None:
     assert all(c.weak == COMMON_WORD for c in gaz.lookup("Of"))
     assert all(c.weak == NAME_LIKE for c in gaz.lookup("Regina") if c.method == "city")
     assert all(c.weak == STRONG for c in gaz.lookup("Toronto") if c.country_code == "CA")
-    assert {c.weak for c in gaz.lookup("Ky.")} == {AFTER_COMMA}
+    assert {c.weak for c in gaz.lookup("Ill.")} == {AFTER_COMMA}
+    assert {c.weak for c in gaz.lookup("KY")} == {AFTER_COMMA}
+    assert {c.weak for c in gaz.lookup("N.J.")} == {STRONG}
 
 
 def test_every_code_is_iso_3166_alpha_2() -> None:
@@ -94,7 +96,7 @@ def test_every_code_is_iso_3166_alpha_2() -> None:
 
 def test_curated_rows_are_well_formed() -> None:
     kinds = {"name", "abbreviation", "demonym", "block", "region", "landmark", "capital", "drop",
-             "divabbr"}  # fmt: skip
+             "divabbr", "stateabbr"}  # fmt: skip
     for line in read_lines("curated.tsv"):
         kind, code, text = line.split("\t")
         assert kind in kinds and text.strip() == text and text

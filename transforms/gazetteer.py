@@ -427,24 +427,30 @@ def _add_curated_places(b: _Builder, curated: list[list[str]]) -> None:
 
 
 def _add_division_abbreviations(b: _Builder, curated: list[list[str]]) -> None:
-    """AP abbreviations and postal codes of US states and Canadian provinces, comma-only."""
+    """AP abbreviations and postal codes of US states and Canadian provinces.
+
+    Dotted abbreviations that are no word ("N.J.", "Calif.") count anywhere; the others ("Ill.",
+    "Miss.") and the two-letter postal codes only right after "<place>, ".
+    """
     import pycountry
 
     us_ids = {s["code"]: int(s["geonameid"]) for s in _geonames().get_us_states().values()}
-    rows = [(code, text) for kind, code, text in curated if kind == "divabbr"]
+    rows = [
+        (code, text, STRONG if kind == "stateabbr" else AFTER_COMMA)
+        for kind, code, text in curated
+        if kind in ("stateabbr", "divabbr")
+    ]
     for sub in pycountry.subdivisions:
         if sub.country_code in ("US", "CA") and sub.parent_code is None:
-            rows.append((sub.code, sub.code.split("-", 1)[1]))
-    for iso, text in rows:
+            rows.append((sub.code, sub.code.split("-", 1)[1], AFTER_COMMA))
+    for iso, text, weak in rows:
         sub = pycountry.subdivisions.get(code=iso)  # type: ignore[no-untyped-call]
         if sub is None:
             continue
         code, suffix = iso.split("-", 1)
         admin1 = suffix if code in _ISO_ADMIN1_SAME else _GEONAMES_ADMIN1.get(iso)
         gid = us_ids.get(suffix) if code == "US" else None
-        cand = Candidate(
-            "place", code, sub.name, "division", DIVISION_PRIOR, gid, admin1, AFTER_COMMA
-        )
+        cand = Candidate("place", code, sub.name, "division", DIVISION_PRIOR, gid, admin1, weak)
         b.table.setdefault(text, {})[(cand.kind, code, cand.name, "division-abbr")] = cand
 
 
