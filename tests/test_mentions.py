@@ -220,6 +220,13 @@ def test_months_planets_and_prizes_are_no_places() -> None:
     assert body_rows(body) == [at(body, "Texas", "US")]
 
 
+def test_a_lone_foreign_namesake_in_a_local_story_is_dropped() -> None:
+    body = "Police in Cairns said a man from Edmonton, south of Cairns in Queensland, was charged."
+    assert countries(body) == {"AU"}
+    world = "Flights from Edmonton to Toronto and Vancouver resumed."
+    assert countries(world) == {"CA"}
+
+
 def test_niger_and_the_niger_delta() -> None:
     delta = "Oil spills in the Niger Delta angered farmers."
     assert body_rows(delta) == [at(delta, "Niger Delta", "NG")]

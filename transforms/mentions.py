@@ -38,6 +38,7 @@ ADMIN1_SUPPORT = 6.0  # another place in the same state or province
 COMMA_SUPPORT = 6.0  # "Paris, Texas": the place right after names the candidate's division/country
 CUE_SUPPORT = 5.0  # "the state of Georgia", "Washington state"
 BIG_NAME_LIKE_PLACE = 6.3  # log10 population: a city of 2 million needs no support ("Sydney")
+LOCAL_NAMESAKE_CITY = 5.5  # log10 population: below 300,000 a lone foreign town may be local
 SMALL_CITY = 5.0  # log10 population: a town under 100,000 counts only if its country is in the text
 
 _NEXT_WORD = re.compile(r" ([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)\b")
@@ -276,6 +277,7 @@ class _Reading:
     country_code: str | None  # the one country of every candidate, if there is one
     admin1: str | None  # the one state or province of every candidate, if all are places
     has_division: bool  # a state or province among the candidates: "the state of" matters
+    homonym_countries: int  # how many countries have a listed place of this name
 
 
 # By id() of a gazetteer candidate tuple; the tuple is kept too, so its id is never reused.
@@ -297,6 +299,7 @@ def _reading(cands: tuple[Candidate, ...]) -> _Reading:
         country_code=codes.pop() if len(codes) == 1 else None,
         admin1=admin1s.pop() if len(admin1s) == 1 and all_places else None,
         has_division=any(c.method == "division" for c in cands),
+        homonym_countries=len({c.country_code for c in main}),
     )
     _READINGS[id(cands)] = (cands, found)
     return found
@@ -452,7 +455,12 @@ def _decide(
     if (
         support == 0
         and best.method == "city"
-        and best.prior < BIG_NAME_LIKE_PLACE
+        and (
+            best.prior < LOCAL_NAMESAKE_CITY
+            or (
+                best.prior < BIG_NAME_LIKE_PLACE and _reading(span.candidates).homonym_countries > 1
+            )
+        )
         and any(
             len(surfaces - {span.surface}) >= 2
             for code, surfaces in by_country.items()
