@@ -220,6 +220,10 @@ def test_months_planets_and_prizes_are_no_places() -> None:
     assert body_rows(body) == [at(body, "Texas", "US")]
 
 
+def test_clubs_and_companies_named_after_places() -> None:
+    assert body_rows("Real Madrid and Inter Milan drew, and Anglo American shares fell.") == []
+
+
 def test_a_lone_foreign_namesake_in_a_local_story_is_dropped() -> None:
     body = "Police in Cairns said a man from Edmonton, south of Cairns in Queensland, was charged."
     assert countries(body) == {"AU"}

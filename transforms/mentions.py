@@ -49,6 +49,14 @@ _LOCATIVE = re.compile(
 )
 _DIVISION_CUE_BEFORE = re.compile(r"\b(?:[Ss]tate|[Pp]rovince|[Rr]egion|[Pp]refecture) of $")
 _DIVISION_CUE_AFTER = re.compile(r" (?:[Ss]tate|[Pp]rovince|[Rr]egion|[Pp]refecture)\b")
+# Words that open a football club's name before its city ("Real Madrid", "Bayern Munich")
+_CLUB_PREFIXES = frozenset(
+    {
+        "Real", "Atletico", "Atlético", "Athletic", "Inter", "Bayern", "Borussia", "Olympique",
+        "Sporting", "Dynamo", "Dinamo", "Lokomotiv", "Spartak", "Racing", "Deportivo", "Celta",
+        "Hertha", "Eintracht", "Fortuna",
+    }
+)  # fmt: skip
 # A saint's name with a possessive is a church, school or hospital: "St. Paul's", "St Mary's"
 _SAINT_POSSESSIVE = re.compile(r"(?:St\.?|Saint) [A-Z][a-z]+$")
 # "St. John's University", "Trafalgar Street", "Westminster House": a name inside a facility's name
@@ -200,6 +208,10 @@ def _is_person_part(
         before = _PREV_WORD.search(text, max(0, start - 24), start)
         if before:
             word, dot = before.group(1), before.group(2)
+            if word in _CLUB_PREFIXES and all(
+                c.kind == "place" or c.method == "capital" for c in span.candidates
+            ):
+                return True  # "Real Madrid", "Inter Milan": a club, not the city
             if word in gaz.titles or (
                 not dot
                 and word in gaz.given_names
