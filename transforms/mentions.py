@@ -178,21 +178,15 @@ def _is_person_part(
     """Whether a span is part of a person's (or a facility's) name; adds the names to the sets."""
     text = texts[span.field]
     end, start = span.end, span.start
+    reading = _reading(span.candidates)
     # Only a town, in running text (title-case headlines capitalize every word)
-    town_only = (
-        span.field == "body"
-        and " " not in span.surface
-        and all(c.method == "city" and c.kind == "place" for c in span.candidates)
-    )
-    if all(c.weak in (COMMON_WORD, SMALL_PLACE) for c in span.candidates) and (
-        text.startswith(" of ", end) or _after_capitalized_word(text, start)
-    ):
+    town_only = reading.town and span.field == "body" and " " not in span.surface
+    if reading.word_only and (text.startswith(" of ", end) or _after_capitalized_word(text, start)):
         return True  # "University of Maryland", "American University", "Liberal Democratic"
     if end < len(text) and text[end] in " '\u2019":
-        if (
-            all(c.kind == "place" or c.method == "capital" for c in span.candidates)
-            and _FACILITY_AFTER.match(text, end)
-        ) or (text.startswith(("'s", "\u2019s"), end) and _SAINT_POSSESSIVE.match(span.surface)):
+        if (reading.site and _FACILITY_AFTER.match(text, end)) or (
+            text.startswith(("'s", "\u2019s"), end) and _SAINT_POSSESSIVE.match(span.surface)
+        ):
             return True
         after = _NEXT_WORD.match(text, end)
         if after:
@@ -208,9 +202,7 @@ def _is_person_part(
         before = _PREV_WORD.search(text, max(0, start - 24), start)
         if before:
             word, dot = before.group(1), before.group(2)
-            if word in _CLUB_PREFIXES and all(
-                c.kind == "place" or c.method == "capital" for c in span.candidates
-            ):
+            if word in _CLUB_PREFIXES and reading.site:
                 return True  # "Real Madrid", "Inter Milan": a club, not the city
             if word in gaz.titles or (
                 not dot
@@ -273,7 +265,11 @@ def _is_common(gaz: Gazetteer, lower: str) -> bool:
 
 def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
     for left, right in zip(spans, spans[1:], strict=False):
-        if left.field == right.field and texts[left.field][left.end : right.start] == ", ":
+        if (
+            right.start == left.end + 2
+            and left.field == right.field
+            and texts[left.field][left.end : right.start] == ", "
+        ):
             right.follows_comma = left
 
 
@@ -290,6 +286,9 @@ class _Reading:
     admin1: str | None  # the one state or province of every candidate, if all are places
     has_division: bool  # a state or province among the candidates: "the state of" matters
     homonym_countries: int  # how many countries have a listed place of this name
+    town: bool  # every reading is a city
+    site: bool  # every reading is a place or a capital (no country name, no demonym)
+    word_only: bool  # every reading is a common word or a small namesake
 
 
 # By id() of a gazetteer candidate tuple; the tuple is kept too, so its id is never reused.
@@ -312,6 +311,9 @@ def _reading(cands: tuple[Candidate, ...]) -> _Reading:
         admin1=admin1s.pop() if len(admin1s) == 1 and all_places else None,
         has_division=any(c.method == "division" for c in cands),
         homonym_countries=len({c.country_code for c in main}),
+        town=all(c.method == "city" and c.kind == "place" for c in cands),
+        site=all(c.kind == "place" or c.method == "capital" for c in cands),
+        word_only=all(c.weak in (COMMON_WORD, SMALL_PLACE) for c in cands),
     )
     _READINGS[id(cands)] = (cands, found)
     return found
