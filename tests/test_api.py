@@ -35,7 +35,7 @@ def test_connection_is_read_only_but_temp_tables_work(tiny_warehouse: Path) -> N
         with pytest.raises(duckdb.Error, match="read-only"):
             con.execute("create table scratch as select 1 as n")
         con.execute("create temp table scratch as select country_code from mention")
-        assert con.execute("select count(*) from scratch").fetchone() == (6,)
+        assert con.execute("select count(*) from scratch").fetchall() == [(6,)]
 
 
 def test_no_warehouse_is_a_clear_error(tmp_path: Path) -> None:
