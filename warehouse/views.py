@@ -52,15 +52,25 @@ def _header(sql: str) -> tuple[str, str]:
 
 
 def load_views() -> list[ViewInfo]:
-    """Every view definition, staging views first, then the answer views by name."""
-    files = {p.stem: p for p in VIEWS_DIR.glob("*.sql")}
-    order = [n for n in STAGING if n in files] + sorted(n for n in files if n not in STAGING)
-    views = []
-    for name in order:
-        sql = files[name].read_text()
-        description, grain = _header(sql)
-        views.append(ViewInfo(name, description, grain, sql))
-    return views
+    """Every view definition, staging views first, then each view after the views it reads."""
+    files = {p.stem: p.read_text() for p in VIEWS_DIR.glob("*.sql")}
+    order = [n for n in STAGING if n in files]
+    remaining = sorted(n for n in files if n not in STAGING)
+    while remaining:
+        ready = [n for n in remaining
+                 if not any(d in remaining and d != n for d in _reads(files[n], files))]
+        if not ready:
+            raise ValueError(f"views read each other in a cycle: {remaining}")
+        order += ready
+        remaining = [n for n in remaining if n not in ready]
+    return [ViewInfo(name, *_header(files[name]), files[name]) for name in order]
+
+
+def _reads(sql: str, names: dict[str, str]) -> set[str]:
+    """The view names a view's SQL refers to."""
+    words = set(re.findall(r"\b\w+\b", "\n".join(
+        line for line in sql.splitlines() if not line.startswith("--"))))
+    return words & set(names)
 
 
 def load_checks() -> list[ViewInfo]:

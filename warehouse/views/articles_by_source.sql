@@ -2,9 +2,10 @@
 -- Grain: one row per source ('(unknown)' when the dump did not say).
 with articles as (
     select
-        coalesce(source, '(unknown)') as source,
-        coalesce(published_date, cast(first_seen_at as date)) as day
+        coalesce(article.source, '(unknown)') as source,
+        article_day.day
     from article
+    inner join article_day using (article_id)
 ),
 
 final as (

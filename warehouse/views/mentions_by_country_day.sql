@@ -1,10 +1,7 @@
 -- Mentions per country per day, with the share of that day's articles that name the country.
 -- Grain: one row per day and country. The day is published_date, or the capture day when unknown.
 with articles as (
-    select
-        article_id,
-        coalesce(published_date, cast(first_seen_at as date)) as day
-    from article
+    select article_id, day from article_day
 ),
 
 day_totals as (

@@ -1,10 +1,7 @@
 -- How much of each day's news is about each IPTC topic.
 -- Grain: one row per day and topic; share is of that day's articles.
 with articles as (
-    select
-        article_id,
-        coalesce(published_date, cast(first_seen_at as date)) as day
-    from article
+    select article_id, day from article_day
 ),
 
 day_totals as (
