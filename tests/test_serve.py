@@ -87,6 +87,9 @@ def test_serve_schedules_and_runs_the_pipeline(tmp_path: Path, prefect_api: str)
                          lambda: _final_state(prefect_api, flow_run["id"]))
         assert state == "COMPLETED", (tmp_path / "serve.log").read_text()[-3000:]
         assert article_count(data) == 5
+        log = (tmp_path / "serve.log").read_text()
+        assert "dump monday.jsonl: json ingested, 5 articles, 0 refused" in log
+        assert "dumps done: 1 / 1" in log
 
         # A user drops a new dump; the every-minute schedule picks it up on its own.
         write_stories(raw / "tuesday.jsonl", 3, batch="tue")
@@ -108,3 +111,35 @@ def _final_state(api_url: str, flow_run_id: str) -> str | None:
     state = api(api_url, f"/flow_runs/{flow_run_id}")["state"]
     return str(state["type"]) if state and state["type"] in {
         "COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
+
+
+def test_a_scheduled_run_skips_when_a_manual_run_holds_the_data_folder(
+    tmp_path: Path, prefect_api: str
+) -> None:
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_LOGGING_TO_API_ENABLED,
+        temporary_settings,
+    )
+
+    from flows.serve import scheduled_run
+    from warehouse.store import Warehouse
+
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    write_stories(raw / "monday.jsonl", 2, batch="busy")
+    quiet = {PREFECT_API_URL: prefect_api, PREFECT_LOGGING_TO_API_ENABLED: False}
+    with temporary_settings(quiet), Warehouse(data).lock():
+        result = scheduled_run(str(raw), str(data))
+    assert result["published"] is False
+    assert result["skipped"].startswith(f"another newsmill run is writing to {data.resolve()}")
+    assert not (data / "CURRENT").exists()
+
+
+def test_only_the_task_that_reads_raw_files_retries() -> None:
+    from prefect import Task
+
+    import flows.pipeline as pipeline
+
+    retries = {name: obj.retries for name, obj in vars(pipeline).items() if isinstance(obj, Task)}
+    assert retries.pop("parse_batch") == 2
+    assert retries and set(retries.values()) == {0}
