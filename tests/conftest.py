@@ -102,7 +102,10 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def newsmill_env(api_url: str | None, **extra: str) -> dict[str, str]:
     """Environment for a `newsmill` subprocess: the repo importable, the test server, extras."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "NEWSMILL_WORKERS": "1", **extra}
-    for name in ("NEWSMILL_RAW", "NEWSMILL_DATA", "NEWSMILL_TEST_PAUSE_AT", "PREFECT_API_URL"):
+    # PREFECT_LOGGING_LEVEL too: importing flows.* in this process sets it, and each command
+    # picks its own (run: warnings only; serve: info, for the server's run logs).
+    for name in ("NEWSMILL_RAW", "NEWSMILL_DATA", "NEWSMILL_TEST_PAUSE_AT", "PREFECT_API_URL",
+                 "PREFECT_LOGGING_LEVEL"):
         if name not in extra:
             env.pop(name, None)
     if api_url:
