@@ -129,9 +129,12 @@ def pause_point(pause_at: str | None, point: str) -> None:
         time.sleep(3600)
 
 
-def batches(plan: ledger.Plan, batch_bytes: int,
+def batches(plan: ledger.Plan, batch_bytes: int, workers: int = 1,
             max_files: int = 2000) -> Iterator[list[tuple[rawfiles.RawFile, str | None]]]:
-    """Group dumps into parse tasks of about `batch_bytes` of raw input."""
+    """Group dumps into parse tasks of about `batch_bytes` of raw input, smaller when the run is
+    small, so that every worker gets several tasks."""
+    total = sum(raw.size_bytes for raw, _ in plan.to_read)
+    batch_bytes = max(1, min(batch_bytes, total // (4 * workers)))
     batch: list[tuple[rawfiles.RawFile, str | None]] = []
     size = 0
     for item in plan.to_read:
@@ -197,7 +200,7 @@ def newsmill_flow(settings: Settings) -> RunSummary:
         done = 0
         pool = None if settings.dask_address else stack.enter_context(
             local_pool(settings.workers))
-        for batch in batches(plan, settings.batch_bytes):
+        for batch in batches(plan, settings.batch_bytes, settings.workers):
             pending.append(parse_batch.submit(batch, settings.captured_at, limits, pool))
             if len(pending) >= 2 * settings.workers:
                 done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,

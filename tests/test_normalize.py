@@ -91,3 +91,12 @@ def test_missing_date_is_unknown_precision() -> None:
 def test_word_count_never_negative_and_ids_are_hex(text: str) -> None:
     assert word_count(text) >= 0
     assert int(article_id(None, text, text), 16) >= 0
+
+
+def test_country_names_cover_iso_and_kosovo() -> None:
+    from transforms.countries import country_names
+
+    names = country_names()
+    assert len(names) == 250
+    assert (names["KR"], names["KP"], names["XK"]) == ("South Korea", "North Korea", "Kosovo")
+    assert names["CD"] == "The Democratic Republic of the Congo"

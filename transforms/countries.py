@@ -8,6 +8,9 @@ from functools import lru_cache
 import pycountry
 
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+# Codes outside the ISO 3166-1 list that news data uses anyway. XK is the user-assigned code for
+# Kosovo that GeoNames, the EU and most statistics offices use.
+USER_ASSIGNED = {"XK": "Kosovo"}
 
 
 def everyday_name(formal: str) -> str:
@@ -28,9 +31,10 @@ def everyday_name(formal: str) -> str:
 
 @lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
-    """alpha-2 code -> everyday English name, for every ISO 3166-1 country."""
+    """alpha-2 code -> everyday English name, for every ISO 3166-1 country (plus Kosovo, XK)."""
     names = {}
     for country in pycountry.countries:
         formal = getattr(country, "common_name", None) or country.name
         names[country.alpha_2] = everyday_name(formal)
+    names.update(USER_ASSIGNED)
     return dict(sorted(names.items()))
