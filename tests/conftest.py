@@ -99,6 +99,23 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+@pytest.fixture
+def in_process_prefect(prefect_api: str) -> Iterator[str]:
+    """Run flows inside the test process against the session server.
+
+    Log shipping is off: the server stops before this process exits, and a pending log batch
+    would otherwise retry against it for about a minute at exit.
+    """
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_LOGGING_TO_API_ENABLED,
+        temporary_settings,
+    )
+
+    with temporary_settings({PREFECT_API_URL: prefect_api, PREFECT_LOGGING_TO_API_ENABLED: False}):
+        yield prefect_api
+
+
 def newsmill_env(api_url: str | None, **extra: str) -> dict[str, str]:
     """Environment for a `newsmill` subprocess: the repo importable, the test server, extras."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "NEWSMILL_WORKERS": "1", **extra}

@@ -113,36 +113,27 @@ def test_each_check_catches_its_planted_violation(check: str, tmp_path: Path) ->
 
 
 def test_a_failed_check_fails_the_run_loudly_and_publishes_nothing(
-    tmp_path: Path, prefect_api: str, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, in_process_prefect: str, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_LOGGING_TO_API_ENABLED,
-        temporary_settings,
-    )
-
     from flows.cli import main
 
     raw, data = tmp_path / "raw", tmp_path / "data"
     write_stories(raw / "first.jsonl", 3, batch="c1")
-    # No log shipping: the session server stops before this process exits, and a pending log
-    # batch would then retry for a minute at exit.
-    with temporary_settings({PREFECT_API_URL: prefect_api, PREFECT_LOGGING_TO_API_ENABLED: False}):
-        assert main(["run", "--raw", str(raw), "--data", str(data), "--workers", "1"]) == 0
-        published = (data / "CURRENT").read_text()
-        views_bytes = (data / "newsmill.duckdb").read_bytes()
-        capsys.readouterr()
+    assert main(["run", "--raw", str(raw), "--data", str(data), "--workers", "1"]) == 0
+    published = (data / "CURRENT").read_text()
+    views_bytes = (data / "newsmill.duckdb").read_bytes()
+    capsys.readouterr()
 
-        # A check that every run breaks: no article may mention Norway. Story 2 does.
-        checks = tmp_path / "checks"
-        shutil.copytree(views.CHECKS_DIR, checks)
-        (checks / "no_norway.sql").write_text(
-            "-- No article mentions Norway (planted for this test).\n"
-            "select * from mention where country_code = 'NO'\n")
-        monkeypatch.setattr(views, "CHECKS_DIR", checks)
-        write_stories(raw / "second.jsonl", 3, batch="c2", start=2)
-        status = main(["run", "--raw", str(raw), "--data", str(data), "--workers", "1"])
+    # A check the warehouse breaks: no article may mention Norway (story 2 does).
+    checks = tmp_path / "checks"
+    shutil.copytree(views.CHECKS_DIR, checks)
+    (checks / "no_norway.sql").write_text(
+        "-- No article mentions Norway (planted for this test).\n"
+        "select * from mention where country_code = 'NO'\n")
+    monkeypatch.setattr(views, "CHECKS_DIR", checks)
+    write_stories(raw / "second.jsonl", 3, batch="c2", start=2)
+    status = main(["run", "--raw", str(raw), "--data", str(data), "--workers", "1"])
 
     err = capsys.readouterr().err
     assert status == 4

@@ -114,21 +114,14 @@ def _final_state(api_url: str, flow_run_id: str) -> str | None:
 
 
 def test_a_scheduled_run_skips_when_a_manual_run_holds_the_data_folder(
-    tmp_path: Path, prefect_api: str
+    tmp_path: Path, in_process_prefect: str
 ) -> None:
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_LOGGING_TO_API_ENABLED,
-        temporary_settings,
-    )
-
     from flows.serve import scheduled_run
     from warehouse.store import Warehouse
 
     raw, data = tmp_path / "raw", tmp_path / "data"
     write_stories(raw / "monday.jsonl", 2, batch="busy")
-    quiet = {PREFECT_API_URL: prefect_api, PREFECT_LOGGING_TO_API_ENABLED: False}
-    with temporary_settings(quiet), Warehouse(data).lock():
+    with Warehouse(data).lock():
         result = scheduled_run(str(raw), str(data))
     assert result["published"] is False
     assert result["skipped"].startswith(f"another newsmill run is writing to {data.resolve()}")
