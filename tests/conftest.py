@@ -290,7 +290,7 @@ def build_tiny_warehouse(data: Path, *, articles: bool = True,
               "method": "lexicon"}] if articles else []
     dump = [{"dump_id": d, "path": p, "sha256": d * 8, "size_bytes": 100, "mtime_ns": 0,
              "format": f, "status": st, "articles": n, "articles_new": n, "rejects": r,
-             "skipped": 0, "skipped_by_reason": "{}", "captured_at": seen, "run_id": "r1",
+             "rejects_by_reason": '{"listing_page": 1}' if r else "{}", "skipped": 0, "skipped_by_reason": "{}", "captured_at": seen, "run_id": "r1",
              "processed_at": seen}
             for d, p, f, st, n, r in [("d1", "feed.jsonl", "json", "ingested", len(texts), 0),
                                       ("d2", "tags.txt", "daily8", "rejected", 0, 1)]]

@@ -61,7 +61,7 @@ def duplicate_article(t: Tables) -> None:
 
 
 def invalid_country_code(t: Tables) -> None:
-    t["mention"].append(mention("a2", "Kenya", "title", 10, "XK"))
+    t["mention"].append(mention("a2", "Kenya", "title", 10, "QZ"))
 
 
 def orphan_mention(t: Tables) -> None:

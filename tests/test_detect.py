@@ -23,13 +23,14 @@ CUT_COMPACT_PAGE = (
 )
 
 
-def detect(data: bytes) -> tuple[str, list[object]]:
-    dump = read_dump(io.BytesIO(data), size=len(data), captured_at=CAPTURED, limits=LIMITS)
+def detect(data: bytes, name: str = "dump.bin") -> tuple[str, list[object]]:
+    dump = read_dump(io.BytesIO(data), size=len(data), captured_at=CAPTURED, limits=LIMITS,
+                     name=name)
     return dump.format, list(dump.items)
 
 
 def test_page_cut_before_its_chrome_is_read_as_a_page() -> None:
-    fmt, items = detect(CUT_COMPACT_PAGE.encode())
+    fmt, items = detect(CUT_COMPACT_PAGE.encode(), "004_e80fa1d985553122.txt")
     assert fmt == "daily8"
     assert len(items) == 1 and isinstance(items[0], Article)
     assert items[0].title == "Harbour cranes idle as dockworkers in Antwerp strike for a second day"
@@ -68,3 +69,16 @@ def test_oversized_file_is_refused_before_it_is_read() -> None:
     data = b"x" * (LIMITS.max_file_bytes + 1)
     _, items = detect(data)
     assert len(items) == 1 and isinstance(items[0], Reject) and items[0].reason == "too_large"
+
+
+def test_title_and_prose_without_txt_name_or_with_metadata_lines_is_not_an_article() -> None:
+    licence = "MIT License\n\nPermission is hereby granted, free of charge, to any person who " \
+              "obtains a copy of this software.\n"
+    source = "Repository : https://example.org/repo\nLicense    : the files are shared for " \
+             "research use only and must not be passed on.\n"
+    for data, name in ((licence, "LICENSE"), (CUT_COMPACT_PAGE, "notes.md"),
+                       (source, "SOURCE.txt")):
+        _, items = detect(data.encode(), name)
+        assert [getattr(i, "reason", None) for i in items] == ["unknown_format"], name
+    _, items = detect(gzip.compress(CUT_COMPACT_PAGE.encode()), "page.txt.gz")
+    assert len(items) == 1 and isinstance(items[0], Article)

@@ -7,9 +7,9 @@ new; the merge step in the main process compares the candidates with the warehou
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +44,7 @@ class DumpOutcome:
     captured_at: datetime
     articles: int = 0
     rejects: int = 0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False  # same bytes as the manifest already records (only the mtime moved)
     whole_file_rejected: bool = False
@@ -160,7 +161,8 @@ def _ingest_file(
     try:
         with open(raw.absolute, "rb") as stream:
             started = time.thread_time()
-            dump = read_dump(stream, size=raw.size_bytes, captured_at=capture, limits=limits)
+            dump = read_dump(stream, size=raw.size_bytes, captured_at=capture, limits=limits,
+                             name=raw.path)
             seconds["read+parse"] += time.thread_time() - started
             outcome.format = dump.format
             for item in _timed(dump.items, seconds, "read+parse"):
@@ -186,6 +188,7 @@ def _refuse(outcome: DumpOutcome, rejects: _Columns, reject: Reject) -> None:
     if reject.location is None:
         outcome.whole_file_rejected = True
     outcome.rejects += 1
+    outcome.rejects_by_reason[reject.reason] = outcome.rejects_by_reason.get(reject.reason, 0) + 1
     rejects.add(dump_id=outcome.dump_id, path=outcome.raw.path, sha256=outcome.sha256,
                 reason=reject.reason, detail=reject.detail, location=reject.location)
 
@@ -242,9 +245,7 @@ def _add_item(
         )
 
 
-def skipped_json(outcome: DumpOutcome) -> str:
-    """The skip counts as a small JSON object, sorted for stable output."""
-    import json
-
-    return json.dumps(dict(sorted(Counter(outcome.skipped_by_reason).items())))
+def counts_json(counts: dict[str, int]) -> str:
+    """Counts by reason as a small JSON object, sorted for stable output."""
+    return json.dumps(dict(sorted(counts.items())))
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warehouse import schema
-from warehouse.ingest import DumpOutcome, skipped_json
+from warehouse.ingest import DumpOutcome, counts_json
 from warehouse.rawfiles import RawFile
 from warehouse.store import Generation
 
@@ -75,8 +75,9 @@ def manifest_row(outcome: DumpOutcome, articles_new: int, run_id: str,
         "articles": outcome.articles,
         "articles_new": articles_new,
         "rejects": outcome.rejects,
+        "rejects_by_reason": counts_json(outcome.rejects_by_reason),
         "skipped": sum(outcome.skipped_by_reason.values()),
-        "skipped_by_reason": skipped_json(outcome),
+        "skipped_by_reason": counts_json(outcome.skipped_by_reason),
         "captured_at": outcome.captured_at,
         "run_id": run_id,
         "processed_at": now,

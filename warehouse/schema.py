@@ -84,6 +84,8 @@ DUMP = pa.schema([
     col("articles", pa.int32(), "articles parsed from the dump", nullable=False),
     col("articles_new", pa.int32(), "of those, new to the warehouse", nullable=False),
     col("rejects", pa.int32(), "refused lines, records or the whole file", nullable=False),
+    col("rejects_by_reason", pa.string(), "JSON object: reason -> count (details in reject)",
+        nullable=False),
     col("skipped", pa.int32(), "records deliberately not ingested (WARC redirects, ...)",
         nullable=False),
     col("skipped_by_reason", pa.string(), "JSON object: reason -> count", nullable=False),

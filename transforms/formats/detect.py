@@ -7,6 +7,7 @@ is still unpacked. Whatever cannot be recognised becomes a clear Reject.
 from __future__ import annotations
 
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,8 +82,13 @@ def _head_of_gzip(head: bytes) -> bytes:
         return b""
 
 
-def read_dump(stream: BinaryIO, *, size: int, captured_at: datetime, limits: Limits) -> Dump:
-    """Recognise a dump by its content and return its parsed items (lazy for WARC)."""
+def read_dump(stream: BinaryIO, *, size: int, captured_at: datetime, limits: Limits,
+              name: str = "") -> Dump:
+    """Recognise a dump by its content and return its parsed items (lazy for WARC).
+
+    `name` matters only for plain text with no markers at all (a title line and prose): that is
+    read as an article only from a file named `.txt` (or `.txt.gz`), so licences and notes are not.
+    """
     from transforms.formats.warc import iter_warc, looks_like_warc
 
     head = stream.read(SNIFF_BYTES)
@@ -107,10 +113,16 @@ def read_dump(stream: BinaryIO, *, size: int, captured_at: datetime, limits: Lim
         data, compression = inflated, "+gzip"
         if looks_like_warc(data[:SNIFF_BYTES]):
             return Dump("warc", iter_warc(io.BytesIO(data), captured_at=captured_at))
-    return _read_content(data, compression=compression, captured_at=captured_at)
+    return _read_content(data, compression=compression, captured_at=captured_at,
+                         plain_text_ok=_named_text(name))
 
 
-def _read_content(data: bytes, *, compression: str, captured_at: datetime) -> Dump:
+def _named_text(name: str) -> bool:
+    return name.lower().removesuffix(".gz").endswith(".txt")
+
+
+def _read_content(data: bytes, *, compression: str, captured_at: datetime,
+                  plain_text_ok: bool) -> Dump:
     from transforms.formats.daily8 import looks_like_daily8, parse_daily8_page
     from transforms.formats.html import looks_like_html, parse_html_page
     from transforms.formats.jsonrecords import looks_like_json, parse_json_records
@@ -129,7 +141,7 @@ def _read_content(data: bytes, *, compression: str, captured_at: datetime) -> Du
         return refuse(
             "markdown" + compression, "unknown_format", "a Markdown document, not a news dump"
         )
-    if looks_like_daily8(text) or looks_like_text_article(text):
+    if looks_like_daily8(text) or (plain_text_ok and looks_like_text_article(text)):
         return Dump("daily8" + compression, iter(parse_daily8_page(text, captured_at=captured_at)))
     return refuse(
         "unknown" + compression,
@@ -141,11 +153,13 @@ def _read_content(data: bytes, *, compression: str, captured_at: datetime) -> Du
 def looks_like_text_article(text: str) -> bool:
     """A title line, then prose: a compact Daily8 page cut before its chrome, or any plain-text
     article. Markdown documents, tables and code are not articles."""
-    lines = [line.strip() for line in text[:SNIFF_BYTES].splitlines() if line.strip()]
-    if len(lines) < 2:
+    head = text[:SNIFF_BYTES]
+    lines = [line for line in head.splitlines() if line.strip()]
+    if len(lines) < 2 or "\t" in head:
         return False
     title = lines[0]
-    if not 3 <= len(title) <= 300 or "\t" in text[:SNIFF_BYTES] or title.startswith(_NOT_TITLE):
+    if (not 3 <= len(title) <= 300 or title != title.strip() or title.startswith(_NOT_TITLE)
+            or _FIELD_LINE.match(title) or "://" in title):
         return False
     return any(_is_prose(line) for line in lines[1:16])
 
@@ -163,6 +177,8 @@ def _is_markdown(text: str) -> bool:
     return text.lstrip("\ufeff \t\r\n").startswith(("# ", "## "))
 
 
+# "Key : value" and "Key: value" lines of metadata files and e-mail-like headers.
+_FIELD_LINE = re.compile(r"^[\w-]+(?: [\w-]+)?\s*: ")
 # Line starts that mark a document (Markdown, tables, code, config), not a news title.
 _NOT_TITLE = ("#", "|", "```", "---", "===", "<", "{", "[", "//", "/*", "- ", "* ", "$ ")
 
