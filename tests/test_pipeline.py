@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -270,3 +271,36 @@ def test_real_daily8_pages(prefect_api: str, tmp_path: Path) -> None:
         for chrome in CHROME:
             assert chrome not in title and chrome not in body, (chrome, title)
     assert_offsets_match(data)
+
+
+WARC_EXCERPT = SHARED / "corpora" / "warc"
+
+
+@pytest.mark.skipif(not WARC_EXCERPT.exists(), reason="needs ../shared (the Common Crawl excerpt)")
+def test_common_crawl_warc_excerpt(prefect_api: str, tmp_path: Path) -> None:
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+    for warc in WARC_EXCERPT.glob("*.warc.gz"):
+        shutil.copy(warc, raw / warc.name)
+    run_ok(prefect_api, "--raw", str(raw), "--data", str(data))
+    # 16 HTML responses: 14 articles and two refused pages, each counted on the manifest row.
+    assert query(data, "select format, status, articles, rejects, rejects_by_reason, skipped "
+                       "from dump") == [
+        ("warc", "partial", 14, 2, '{"listing_page": 1, "no_article": 1}', 0)]
+    assert query(data, "select count(*), count(distinct url) from article") == [(14, 14)]
+    assert all(loc.startswith("record urn:uuid:")
+               for (loc,) in query(data, "select location from reject"))
+
+
+def test_html_named_txt_and_gzip_without_gz_are_read_as_html(prefect_api: str,
+                                                             tmp_path: Path) -> None:
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+    page = (REPO / "tests" / "fixtures" / "html" / "clean_article.html").read_bytes()
+    (raw / "saved-page.txt").write_bytes(page)
+    (raw / "saved-page-copy").write_bytes(gzip.compress(page))
+    out = run_ok(prefect_api, "--raw", str(raw), "--data", str(data))
+    assert "1 duplicate" in out
+    assert query(data, "select path, format, status from dump order by path") == [
+        ("saved-page-copy", "html+gzip", "ingested"), ("saved-page.txt", "html", "ingested")]
+    assert query(data, "select count(*) from article") == [(1,)]
