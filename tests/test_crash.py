@@ -1,4 +1,4 @@
-"""Crash safety: SIGKILL a `newsmill run` mid-parse, mid-write and mid-publish of the views file.
+"""Crash safety: SIGKILL a `newsmill run` mid-parse, mid-write, before and after its commit point.
 
 Each case starts from the same published warehouse (one dump), adds a second dump, and kills the
 run at a named point (the NEWSMILL_TEST_PAUSE_AT hook prints a marker on stderr and waits there).
@@ -99,7 +99,7 @@ def view_counts(data: Path) -> dict[str, int]:
     return {table: view_count(data, table) for table in ("article", "mention", "topic")}
 
 
-@pytest.mark.parametrize("point", ["parse", "write", "views"])
+@pytest.mark.parametrize("point", ["parse", "write", "publish", "views"])
 def test_sigkill_mid_run_keeps_old_state_and_next_run_repairs(
     point: str, warehouses: Warehouses, tmp_path: Path, prefect_api: str
 ) -> None:
