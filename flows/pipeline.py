@@ -212,6 +212,8 @@ def newsmill_flow(settings: Settings) -> RunSummary:
                                new_per_dump, summary)
             logger.info("dumps done: %d / %d", done, total)
         stage.lap("parse+merge")
+        if pool is not None:
+            pool.shutdown()  # parsing is over: free the workers' memory before writing
         summary.counts = merger.finish()
         stage.lap("write")
         _log_dumps(logger, outcomes)
