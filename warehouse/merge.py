@@ -10,6 +10,7 @@ rewriting their part, with its mentions and topics, in the new generation.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,14 +33,28 @@ DATE_FIELDS = ("published_at", "published_date", "date_precision", "date_text")
 PRECISION_RANK = {"exact": 3, "day": 2, "relative": 1, "unknown": 0}
 _INDEX_COLUMNS = ["article_id", "title_key", "source", "url", "body_chars", "first_seen_at",
                   "published_at", "published_date", "date_precision", "date_text", "language"]
+_INDEX_SCHEMA = pa.schema([schema.ARTICLE.field(name) for name in _INDEX_COLUMNS])
+# What a decision reads of a candidate. Decisions change only index columns, so the buffer keeps
+# these as Python values and takes every other column (title, body, ...) from the batch's Arrow
+# table when it flushes: no Python copy of the texts.
+_DECISION_COLUMNS = [*_INDEX_COLUMNS, "dump_id"]
+_INTERNED = frozenset({"source", "date_precision", "language"})  # few distinct values
 
 
 @dataclass(slots=True)
 class Entry:
-    """What the merger remembers of a kept article: enough to compare, fill and locate it."""
+    """What the merger remembers of a kept article: enough to compare, fill and locate it.
+
+    One entry per article of the warehouse stays in memory for the whole run, so the index
+    columns are a tuple (a third of a dict's size) with the few-valued strings interned.
+    """
 
     part: str
-    values: dict[str, Any]  # the _INDEX_COLUMNS of the kept row
+    row: tuple[Any, ...]  # the _INDEX_COLUMNS of the kept row, in that order
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(zip(_INDEX_COLUMNS, self.row, strict=True))
 
 
 @dataclass(slots=True)
@@ -84,7 +99,9 @@ class Merger:
 
     def _remember(self, values: dict[str, Any], part: str) -> None:
         article_id = values["article_id"]
-        self.entries[article_id] = Entry(part, {k: values[k] for k in _INDEX_COLUMNS})
+        self.entries[article_id] = Entry(part, tuple(
+            sys.intern(values[k]) if k in _INTERNED and values[k] is not None else values[k]
+            for k in _INDEX_COLUMNS))
         if values["url"] is None:
             key = values["title_key"]
             if values["source"] is None:
@@ -114,7 +131,7 @@ class Merger:
         batch_no = len(self.batches)
         self.batches.append(batch)
         new_per_dump: dict[str, int] = {}
-        for row_no, row in enumerate(batch.articles.to_pylist()):
+        for row_no, row in enumerate(batch.articles.select(_DECISION_COLUMNS).to_pylist()):
             if self._decide(batch_no, row_no, row):
                 new_per_dump[row["dump_id"]] = new_per_dump.get(row["dump_id"], 0) + 1
         if len(self.buffer) >= FLUSH_ROWS:
@@ -179,7 +196,7 @@ class Merger:
         part = f"{PART_PREFIX}{self.generation.name}-{self.parts_written:04d}"
         self.parts_written += 1
         rows = sorted(self.buffer.values(), key=lambda item: (item[0], item[1]))
-        articles = pa.Table.from_pylist([row for _, _, row in rows], schema=schema.ARTICLE)
+        articles = _kept_articles(self.batches, rows)
         articles = articles.sort_by([("published_date", "ascending"), ("article_id", "ascending")])
         mentions, topics = [], []
         for batch_no in sorted({b for b, _, _ in rows}):
@@ -221,6 +238,21 @@ class Merger:
                     rekeyed["article_id"], value_set=pa.array(sorted(survivors), pa.string())))
                 table = pa.concat_tables([table, rekeyed.cast(table.schema)])
             self.generation.write_part(table_name, part, table)
+
+
+def _kept_articles(batches: list[BatchResult],
+                   rows: list[tuple[int, int, dict[str, Any]]]) -> pa.Table:
+    """The kept rows, in (batch, row) order: texts from the batches, index columns as decided."""
+    parts = []
+    for batch_no in sorted({b for b, _, _ in rows}):
+        taken = pa.array([row_no for b, row_no, _ in rows if b == batch_no], pa.int64())
+        parts.append(batches[batch_no].articles.take(taken))
+    articles = pa.concat_tables(parts)
+    decided = pa.Table.from_pylist([row for _, _, row in rows], schema=_INDEX_SCHEMA)
+    for name in _INDEX_COLUMNS:
+        articles = articles.set_column(articles.schema.get_field_index(name),
+                                       schema.ARTICLE.field(name), decided[name])
+    return articles
 
 
 def _fill_from(row: dict[str, Any], other: dict[str, Any]) -> None:
