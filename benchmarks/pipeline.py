@@ -167,6 +167,8 @@ class TreeMemory:
         self.peak_rss = self.peak_pss = self.peak_process = 0
         self.peak_processes = 0
         self.cpu_by_pid: dict[int, float] = {}
+        self.timeline: list[tuple[float, int, int]] = []  # (seconds, root RSS, tree RSS)
+        self.started = time.perf_counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -186,13 +188,15 @@ class TreeMemory:
                 procs = [self.root, *self.root.children(recursive=True)]
             except psutil.Error:
                 return
-            rss = pss = 0
+            rss = pss = root_rss = 0
             for proc in procs:
                 try:
                     info = proc.memory_full_info()
                 except psutil.Error:
                     continue
                 rss += info.rss
+                if proc.pid == self.root.pid:
+                    root_rss = info.rss
                 try:
                     times = proc.cpu_times()
                     self.cpu_by_pid[proc.pid] = times.user + times.system
@@ -201,6 +205,8 @@ class TreeMemory:
                 pss += getattr(info, "pss", info.rss)
                 self.peak_process = max(self.peak_process, info.rss)
             self.peak_rss = max(self.peak_rss, rss)
+            self.timeline.append((round(time.perf_counter() - self.started, 2),
+                                  root_rss >> 20, rss >> 20))
             self.peak_pss = max(self.peak_pss, pss)
             self.peak_processes = max(self.peak_processes, len(procs))
             self._stop.wait(self.interval)
@@ -226,6 +232,7 @@ def measure_run(raw: Path, data: Path, *, workers: int | None, dask: str | None,
     cpu = sum(memory.cpu_by_pid.values())
     with open(log, "a") as out:
         out.write(stdout)
+    log.with_suffix(".memory.json").write_text(json.dumps(memory.timeline))
     if process.returncode != 0:
         raise RuntimeError(f"the run failed (exit {process.returncode}); see {log}")
     line = next(li for li in stdout.splitlines() if li.startswith(RESULT_MARK))
