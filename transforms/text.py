@@ -44,11 +44,10 @@ def decode_text(data: bytes) -> str | Reject:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:
-            text = _decode_damaged_utf8(data, err)
-            if isinstance(text, Reject):
-                return text
-            if text is None:
-                text = _decode_legacy(data)
+            damaged = _decode_damaged_utf8(data, err)
+            if isinstance(damaged, Reject):
+                return damaged
+            text = damaged if damaged is not None else _decode_legacy(data)
             if text is None:
                 return Reject("binary_file", "not text: neither UTF-8, UTF-16 nor cp1252")
     controls = len(_CONTROL.findall(text))
