@@ -231,7 +231,7 @@ def test_any_bytes_parse_into_articles_rejects_or_skips_and_never_raise(
 def test_damaged_utf8_is_refused_but_a_character_cut_at_the_end_is_dropped() -> None:
     from transforms.text import decode_text
 
-    text = "Reykjavík harbour reopens after the storm\nFishing crews returned on Monday.\n"
+    text = "Reykjavík harbour reopens after the storm\nCrews from Höfn returned on Monday.\n"
     assert decode_text(text.encode()[:7] + text.encode()[8:]) == Reject(
         "bad_encoding", "invalid UTF-8 at byte 7 of a UTF-8 file (b'\\xadk h'); "
         "re-save it as UTF-8")
