@@ -47,6 +47,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         workers=getattr(args, "workers", None),
         dask_address=getattr(args, "dask", None),
         wait_for_lock=True if getattr(args, "wait", False) else None,
+        show_progress=True if args.command == "run" and sys.stderr.isatty() else None,
     )
 
 

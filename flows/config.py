@@ -30,6 +30,7 @@ class Settings:
     # Test hook (NEWSMILL_TEST_PAUSE_AT): stop at this point of a run so a test can kill it there.
     pause_at: str | None = None
     wait_for_lock: bool = False  # queue behind a run that holds the data folder instead of exiting
+    show_progress: bool = False  # print "dumps done N / total" to stderr (a terminal user's run)
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None values of `changes` applied (CLI flags over environment)."""

@@ -205,12 +205,12 @@ def newsmill_flow(settings: Settings) -> RunSummary:
             if len(pending) >= 2 * settings.workers:
                 done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,
                                    new_per_dump, summary)
-                logger.info("dumps done: %d / %d", done, total)
+                _progress(logger, settings, done, total)
         pause_point(settings.pause_at, "parse")
         while pending:
             done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,
                                new_per_dump, summary)
-            logger.info("dumps done: %d / %d", done, total)
+            _progress(logger, settings, done, total)
         stage.lap("parse+merge")
         if pool is not None:
             pool.shutdown()  # parsing is over: free the workers' memory before writing
@@ -233,6 +233,13 @@ def newsmill_flow(settings: Settings) -> RunSummary:
                     summary.counts.new, summary.rejects)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _progress(logger: Any, settings: Settings, done: int, total: int) -> None:
+    """Dumps done so far: in the run's log, and on a terminal running `newsmill run`."""
+    logger.info("dumps done: %d / %d", done, total)
+    if settings.show_progress:
+        print(f"newsmill: dumps done {done} / {total}", file=sys.stderr, flush=True)
 
 
 def _log_dumps(logger: Any, outcomes: list[Any]) -> None:
