@@ -185,6 +185,7 @@ def newsmill_flow(settings: Settings) -> RunSummary:
         stage.lap("scan")
         if not plan.to_read:
             logger.info("nothing new in %s (%d dumps unchanged)", settings.raw_dir, len(files))
+            store.clean_orphans()
             _repair_published_state(store, current)
             summary.generation = current.name if current else None
             summary.top_countries = top_countries(store)
