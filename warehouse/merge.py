@@ -9,6 +9,8 @@ rewriting their part, with its mentions and topics, in the new generation.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -25,7 +27,9 @@ from warehouse.store import PART_PREFIX, Generation
 log = logging.getLogger("newsmill.merge")
 
 BUFFER = "<buffer>"
-FLUSH_ROWS = 50_000
+# Articles per part. The buffer holds this many rows' batches until it flushes, and the flush
+# itself briefly doubles that, so this bounds the flow process's memory (20k: about 150 MB).
+FLUSH_ROWS = 20_000
 # Fields a kept row borrows from the copy it replaces when it has none of its own. The date fields
 # move together, from whichever copy dates the story more precisely.
 FILLABLE = ("source", "url", "language")
@@ -215,6 +219,7 @@ class Merger:
         self.buffer.clear()
         self.batches = [_empty_batch()] * len(self.batches)  # free memory, keep numbering
         log.debug("wrote %s: %d articles", part, articles.num_rows)
+        _release_freed_memory()
 
     def finish(self) -> MergeCounts:
         """Flush the buffer and apply drops and re-keys to parts written earlier."""
@@ -238,6 +243,16 @@ class Merger:
                     rekeyed["article_id"], value_set=pa.array(sorted(survivors), pa.string())))
                 table = pa.concat_tables([table, rekeyed.cast(table.schema)])
             self.generation.write_part(table_name, part, table)
+
+
+def _release_freed_memory() -> None:
+    """Give the memory a flush freed back to the OS. Arrow's pool and glibc keep freed pages for
+    reuse, and each flush would otherwise raise the flow process's floor for the rest of the run.
+    """
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _kept_articles(batches: list[BatchResult],
