@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from transforms.formats.detect import Limits, read_dump
+from transforms.formats.detect import SNIFF_BYTES, Limits, is_warc_head, read_dump, too_large
 from transforms.mentions import extract_mentions
 from transforms.normalize import normalize_article
 from transforms.records import Article, Reject, Skip
@@ -148,6 +148,11 @@ def _ingest_file(
         _refuse(outcome, rejects, Reject(raw.refused, _REFUSAL_DETAIL[raw.refused]))
         return outcome
     try:
+        if raw.size_bytes > limits.max_file_bytes and not is_warc_head(_head(raw.absolute)):
+            # Refused for size: don't read a gigabyte just to hash it.
+            outcome = DumpOutcome(raw, dump_id_for(raw.path, None), None, "unknown", capture)
+            _refuse(outcome, rejects, too_large(raw.size_bytes, limits))
+            return outcome
         sha = sha256_of(raw.absolute)
         seconds["read+parse"] += time.thread_time() - started
     except OSError as err:
@@ -182,6 +187,11 @@ _REFUSAL_DETAIL = {
     "not_a_regular_file": "not a regular file (device, socket or fifo)",
     "unreadable": "the file could not be opened (permissions, or it vanished)",
 }
+
+
+def _head(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(SNIFF_BYTES)
 
 
 def _refuse(outcome: DumpOutcome, rejects: _Columns, reject: Reject) -> None:

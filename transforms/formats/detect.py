@@ -82,6 +82,21 @@ def _head_of_gzip(head: bytes) -> bytes:
         return b""
 
 
+def is_warc_head(head: bytes) -> bool:
+    """True when a file's first bytes start a WARC, plain or gzipped (streamed, any size)."""
+    from transforms.formats.warc import looks_like_warc
+
+    if head.startswith(GZIP_MAGIC):
+        return bool(looks_like_warc(_head_of_gzip(head)))
+    return bool(looks_like_warc(head))
+
+
+def too_large(size: int, limits: Limits) -> Reject:
+    """The refusal for a whole-file format over the size limit."""
+    return Reject("too_large", f"{size} bytes is over the limit of "
+                  f"{limits.max_file_bytes // (1024 * 1024)} MiB (NEWSMILL_MAX_FILE_MB)")
+
+
 def read_dump(stream: BinaryIO, *, size: int, captured_at: datetime, limits: Limits,
               name: str = "") -> Dump:
     """Recognise a dump by its content and return its parsed items (lazy for WARC).
@@ -93,17 +108,10 @@ def read_dump(stream: BinaryIO, *, size: int, captured_at: datetime, limits: Lim
 
     head = stream.read(SNIFF_BYTES)
     stream.seek(0)
-    if head.startswith(GZIP_MAGIC) and looks_like_warc(_head_of_gzip(head)):
-        return Dump("warc", iter_warc(stream, captured_at=captured_at))
-    if looks_like_warc(head):
+    if is_warc_head(head):
         return Dump("warc", iter_warc(stream, captured_at=captured_at))
     if size > limits.max_file_bytes:
-        return refuse(
-            "unknown",
-            "too_large",
-            f"{size} bytes is over the limit of {limits.max_file_bytes // (1024 * 1024)} MiB "
-            "(NEWSMILL_MAX_FILE_MB)",
-        )
+        return Dump("unknown", _single(too_large(size, limits)))
     data = stream.read(limits.max_file_bytes + 1)
     compression = ""
     if data.startswith(GZIP_MAGIC):
