@@ -410,7 +410,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child_run:
-        return child_run(*args.child_run, args.workers, args.dask)
+        raw, data = args.child_run
+        return child_run(raw, data, args.workers, args.dask)
     if not args.source.is_dir():
         print(f"source folder {args.source} not found: the corpus is built from generated "
               "text instead, so its figures are not comparable with real articles",
