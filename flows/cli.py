@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flows.config import Settings, load_settings, parse_captured_at
+from flows.config import Settings, load_settings, local_folder, parse_captured_at
 
 EPILOG_RUN = """Example:
   newsmill run --raw raw --data data
@@ -41,8 +41,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings()
     captured = getattr(args, "captured_at", None)
     return settings.with_overrides(
-        raw_dir=Path(args.raw) if getattr(args, "raw", None) else None,
-        data_dir=Path(args.data) if getattr(args, "data", None) else None,
+        raw_dir=local_folder(getattr(args, "raw", None)),
+        data_dir=local_folder(getattr(args, "data", None)),
         captured_at=parse_captured_at(captured) if captured else None,
         workers=getattr(args, "workers", None),
         dask_address=getattr(args, "dask", None),

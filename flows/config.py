@@ -38,6 +38,24 @@ class Settings:
         return replace(self, **given)  # type: ignore[arg-type]
 
 
+def local_folder(value: str | None) -> Path | None:
+    """A folder from a flag or variable; file:// URLs are local too. Other URLs are refused.
+
+    The warehouse publishes atomically with hard links, symlinks and rename, which object stores
+    (s3://, gs://) lack; without this check Path() would quietly turn "s3://b/x" into "s3:/b/x".
+    """
+    if not value:
+        return None
+    if value.startswith("file://"):
+        return Path(value.removeprefix("file://"))
+    if "://" in value:
+        raise SystemExit(
+            f"newsmill: {value!r}: object-store URLs are not supported; use a local or "
+            "network-mounted folder (the warehouse publishes with hard links, symlinks and "
+            "atomic rename)")
+    return Path(value)
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
@@ -61,8 +79,8 @@ def load_settings() -> Settings:
     """Read NEWSMILL_* variables, falling back to the documented defaults."""
     env = os.environ
     return Settings(
-        raw_dir=Path(env.get("NEWSMILL_RAW", "raw")),
-        data_dir=Path(env.get("NEWSMILL_DATA", "data")),
+        raw_dir=local_folder(env.get("NEWSMILL_RAW")) or Path("raw"),
+        data_dir=local_folder(env.get("NEWSMILL_DATA")) or Path("data"),
         cron=env.get("NEWSMILL_CRON", DEFAULT_CRON),
         captured_at=_captured_at(env.get("NEWSMILL_CAPTURED_AT")),
         max_file_bytes=_int("NEWSMILL_MAX_FILE_MB", 256) * MiB,

@@ -33,3 +33,9 @@ def test_views_lists_every_view_with_a_description(capsys: pytest.CaptureFixture
 def test_query_without_warehouse_is_a_clear_error(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["query", "select 1", "--data", str(tmp_path)]) == 2
     assert "run `newsmill run` first" in capsys.readouterr().err
+
+
+def test_object_store_data_folder_is_refused_clearly(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--data", "s3://bucket/newsmill"])
+    assert "object-store URLs are not supported" in str(exit_info.value)

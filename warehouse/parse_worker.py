@@ -7,6 +7,8 @@ starts with them in memory instead of re-reading them.
 
 from __future__ import annotations
 
+import transforms.formats.html  # noqa: F401  (trafilatura and lxml: about 2 s to import)
+import transforms.formats.warc  # noqa: F401
 from transforms.mentions import extract_mentions
 from transforms.topics import score_topics
 from warehouse.ingest import ingest_batch
