@@ -7,12 +7,11 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from flows.config import Settings, load_settings, local_folder, parse_captured_at
+from warehouse.api import json_value
 
 EPILOG_RUN = """Example:
   newsmill run --raw raw --data data
@@ -102,14 +101,6 @@ def format_summary(summary: Any) -> str:
     return "\n".join(lines)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def cmd_query(args: argparse.Namespace) -> int:
     """Run read-only SQL against the views file."""
     import duckdb
@@ -148,13 +139,13 @@ def write_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, out: A
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([[_cell(v) for v in row] for row in rows])
+        writer.writerows([[json_value(v) for v in row] for row in rows])
     elif fmt == "json":
-        json.dump([{c: _cell(v) for c, v in zip(columns, row, strict=True)} for row in rows],
+        json.dump([{c: json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows],
                   out, ensure_ascii=False, indent=1)
         out.write("\n")
     else:
-        text = [[("" if v is None else str(_cell(v))).replace("\n", " ") for v in row]
+        text = [[("" if v is None else str(json_value(v))).replace("\n", " ") for v in row]
                 for row in rows]
         widths = [min(60, max([len(c)] + [len(r[i]) for r in text])) for i, c in
                   enumerate(columns)]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -105,6 +107,15 @@ def table_df(name: str, *, data_dir: str | Path = "data", engine: Engine = "pand
     with duckdb.connect() as con:
         files = [str(p) for p in parts]
         return _fetch(con, f"select {select} from read_parquet(?)", [files], engine)
+
+
+def json_value(value: Any) -> Any:
+    """A query result cell as JSON can hold it: dates as ISO text, decimals as floats."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 def _check_engine(engine: str) -> None:

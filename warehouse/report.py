@@ -20,6 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from warehouse.api import json_value
+
 if TYPE_CHECKING:
     import duckdb
     import plotly.graph_objects as go
@@ -244,7 +246,7 @@ def _section_countries(data: ReportData) -> tuple[str, int]:
 
 def _section_days(data: ReportData) -> tuple[str, int]:
     rows = data.results["country_days"]
-    days = [_cell(r[0]) for r in data.results["days"].rows]
+    days = [json_value(r[0]) for r in data.results["days"].rows]
     charts: list[tuple[str, go.Figure | None]] = []
     if rows.rows:
         import plotly.graph_objects as go
@@ -254,8 +256,8 @@ def _section_days(data: ReportData) -> tuple[str, int]:
         shares: dict[tuple[str, str], float] = {}
         for r in rows.records():
             countries.setdefault(r["country_code"], r["country"])
-            counts[(_cell(r["day"]), r["country_code"])] = r["articles"]
-            shares[(_cell(r["day"]), r["country_code"])] = float(r["share"])
+            counts[(json_value(r["day"]), r["country_code"])] = r["articles"]
+            shares[(json_value(r["day"]), r["country_code"])] = float(r["share"])
         count_fig, share_fig = _figure(height=380, legend=True), _figure(height=380, legend=True)
         for code, name in _order_by_total(countries, counts):
             label = f"{name} ({code})"
@@ -494,14 +496,6 @@ def format_cell(value: Any) -> str:
     return str(value)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def _header(data: ReportData) -> str:
     totals = data.results["totals"].records()[0]
     query = data.results["totals"].query
@@ -550,7 +544,7 @@ def _data_json(data: ReportData) -> str:
         "generated_at": data.generated_at.isoformat(),
         "queries": {
             key: {"views": list(rows.query.views), "sql": rows.query.sql,
-                  "columns": rows.columns, "rows": [[_cell(v) for v in r] for r in rows.rows]}
+                  "columns": rows.columns, "rows": [[json_value(v) for v in r] for r in rows.rows]}
             for key, rows in data.results.items()
         },
     }
