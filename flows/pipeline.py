@@ -6,7 +6,6 @@ may be mid-copy), so only it retries.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing
 import sys
@@ -30,7 +29,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
 
 from transforms.formats.detect import Limits  # noqa: E402
 from warehouse import ledger, rawfiles, views  # noqa: E402
-from warehouse.ingest import BatchResult, ingest_batch  # noqa: E402
+from warehouse.ingest import BatchResult, DumpOutcome, ingest_batch  # noqa: E402
 from warehouse.merge import MergeCounts, Merger  # noqa: E402
 from warehouse.store import Generation, Warehouse  # noqa: E402
 
@@ -172,11 +171,11 @@ def newsmill_flow(settings: Settings) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     store = Warehouse(settings.data_dir)
-    summary = RunSummary(run_id=run_id, data_dir=str(store.data_dir))
+    summary = RunSummary(run_id=f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
+                         data_dir=str(store.data_dir))
     stage = _Stopwatch(summary.stage_seconds)
-    with store.lock(wait=settings.wait_for_lock), contextlib.ExitStack() as stack:
+    with store.lock(wait=settings.wait_for_lock):
         current = store.current()
         files = scan_raw(settings.raw_dir)
         plan = plan_run(files, current)
@@ -185,55 +184,91 @@ def newsmill_flow(settings: Settings) -> RunSummary:
         stage.lap("scan")
         if not plan.to_read:
             logger.info("nothing new in %s (%d dumps unchanged)", settings.raw_dir, len(files))
+            keep_published_state(store, current)
+        else:
+            generation = begin_generation(store)
+            merger = Merger(generation)
+            stage.lap("index")
+            parsed = parse_and_merge(plan, settings, merger, summary)
+            stage.lap("parse+merge")
+            summary.counts = write_parts(merger)
+            stage.lap("write")
+            _log_dumps(logger, parsed.outcomes)
+            pause_point(settings.pause_at, "write")
+            record_run(generation, current, parsed,
+                       _run_row(summary, started_at, datetime.now(UTC)))
+            check_generation(generation)
+            stage.lap("checks")
+            pause_point(settings.pause_at, "publish")
+            publish_generation(store, generation, settings.pause_at)
+            stage.lap("publish+views")
             store.clean_orphans()
-            _repair_published_state(store, current)
-            summary.generation = current.name if current else None
-            summary.top_countries = top_countries(store)
-            summary.seconds = time.perf_counter() - started
-            return summary
-        generation = begin_generation(store)
-        merger = Merger(generation)
-        stage.lap("index")
-        limits = Limits(settings.max_file_bytes, settings.max_decompressed_bytes)
-        outcomes, rejects, new_per_dump = [], [], {}
-        total = len(plan.to_read)
-        pending: deque[Any] = deque()
-        done = 0
-        pool = None if settings.dask_address else stack.enter_context(
-            local_pool(settings.workers))
+            summary.published = True
+            logger.info("published %s: %d new articles, %d refused inputs", generation.name,
+                        summary.counts.new, summary.rejects)
+        published = store.current()
+        summary.generation = published.name if published else None
+        summary.top_countries = top_countries(store)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What the parse tasks reported, besides the rows the merger took."""
+
+    outcomes: list[DumpOutcome] = field(default_factory=list)
+    rejects: list[Any] = field(default_factory=list)  # Arrow tables of refusals
+    new_per_dump: dict[str, int] = field(default_factory=dict)
+
+
+def parse_and_merge(plan: ledger.Plan, settings: Settings, merger: Merger,
+                    summary: RunSummary) -> Parsed:
+    """Submit one parse task per batch and merge the results in submission order.
+
+    At most two batches per worker are in flight, so memory stays bounded whatever the backlog.
+    """
+    logger = get_run_logger()
+    limits = Limits(settings.max_file_bytes, settings.max_decompressed_bytes)
+    parsed = Parsed()
+    total, done = len(plan.to_read), 0
+    pending: deque[Any] = deque()
+    pool = None if settings.dask_address else local_pool(settings.workers)
+    try:
         for batch in batches(plan, settings.batch_bytes, settings.workers):
             pending.append(parse_batch.submit(batch, settings.captured_at, limits, pool))
             if len(pending) >= 2 * settings.workers:
-                done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,
-                                   new_per_dump, summary)
+                done += _merge_one(pending.popleft().result(), merger, parsed, summary)
                 _progress(logger, settings, done, total)
         pause_point(settings.pause_at, "parse")
         while pending:
-            done += _merge_one(pending.popleft().result(), merger, outcomes, rejects,
-                               new_per_dump, summary)
+            done += _merge_one(pending.popleft().result(), merger, parsed, summary)
             _progress(logger, settings, done, total)
-        stage.lap("parse+merge")
-        if pool is not None:
-            pool.shutdown()  # parsing is over: free the workers' memory before writing
-        summary.counts = merger.finish()
-        stage.lap("write")
-        _log_dumps(logger, outcomes)
-        pause_point(settings.pause_at, "write")
-        finished_at = datetime.now(UTC)
-        ledger.write_ledgers(generation, ledger.load_manifest(current), outcomes, rejects,
-                             new_per_dump, _run_row(summary, started_at, finished_at))
-        check_generation(generation)
-        stage.lap("checks")
-        pause_point(settings.pause_at, "publish")
-        publish_generation(store, generation, settings.pause_at)
-        stage.lap("publish+views")
-        store.clean_orphans()
-        summary.published, summary.generation = True, generation.name
-        summary.top_countries = top_countries(store)
-        logger.info("published %s: %d new articles, %d refused inputs", generation.name,
-                    summary.counts.new, summary.rejects)
-    summary.seconds = time.perf_counter() - started
-    return summary
+    finally:
+        if pool is not None:  # free the workers' memory before the parts are written
+            pool.shutdown(cancel_futures=True)
+    return parsed
+
+
+@task(**TASK_OPTIONS)
+def write_parts(merger: Merger) -> MergeCounts:
+    """Flush the merged rows and apply drops and re-keys to earlier parts."""
+    return merger.finish()
+
+
+@task(**TASK_OPTIONS)
+def record_run(generation: Generation, current: Generation | None, parsed: Parsed,
+               run_row: dict[str, Any]) -> None:
+    """Write the dump manifest, the refusals and this run's row into the new generation."""
+    ledger.write_ledgers(generation, ledger.load_manifest(current), parsed.outcomes,
+                         parsed.rejects, parsed.new_per_dump, run_row)
+
+
+@task(**TASK_OPTIONS)
+def keep_published_state(store: Warehouse, current: Generation | None) -> None:
+    """A run with nothing new: clear what a killed run left, and repair links and views."""
+    store.clean_orphans()
+    _repair_published_state(store, current)
 
 
 def _progress(logger: Any, settings: Settings, done: int, total: int) -> None:
@@ -250,19 +285,19 @@ def _log_dumps(logger: Any, outcomes: list[Any]) -> None:
                     ledger.dump_status(outcome), outcome.articles, outcome.rejects)
 
 
-def _merge_one(result: BatchResult, merger: Merger, outcomes: list[Any], rejects: list[Any],
-               new_per_dump: dict[str, int], summary: RunSummary) -> int:
+def _merge_one(result: BatchResult, merger: Merger, parsed: Parsed,
+               summary: RunSummary) -> int:
     started = time.perf_counter()
     for dump_id, count in merger.add_batch(result).items():
-        new_per_dump[dump_id] = new_per_dump.get(dump_id, 0) + count
+        parsed.new_per_dump[dump_id] = parsed.new_per_dump.get(dump_id, 0) + count
     # Worker steps are summed over workers (CPU-like seconds); "merge" is main-process time
     # inside the parse+merge lap.
     stages = summary.stage_seconds
     stages["merge"] = stages.get("merge", 0.0) + time.perf_counter() - started
     for step, seconds in result.seconds.items():
         stages[f"worker {step}"] = stages.get(f"worker {step}", 0.0) + seconds
-    outcomes.extend(result.dumps)
-    rejects.append(result.rejects)
+    parsed.outcomes.extend(result.dumps)
+    parsed.rejects.append(result.rejects)
     for reason in result.rejects.column("reason").to_pylist():
         summary.reject_reasons[reason] = summary.reject_reasons.get(reason, 0) + 1
     summary.rejects += result.rejects.num_rows
