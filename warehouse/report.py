@@ -349,36 +349,32 @@ def _section_topics(data: ReportData) -> tuple[str, int]:
     return _section("topics", rows, text, [("topics", figure)], data), int(bool(figure))
 
 
+def _bar_chart(rows: Rows, label: str, value: str, title: str, color: str, *,
+               min_height: int, row_height: int) -> go.Figure:
+    """One horizontal bar per row, the first row on top."""
+    import plotly.graph_objects as go
+
+    records = rows.records()[::-1]
+    figure = _figure(height=max(min_height, row_height * len(records) + 110))
+    figure.add_trace(go.Bar(orientation="h", y=[r[label] for r in records],
+                            x=[r[value] for r in records], name=title, marker_color=color))
+    figure.update_layout(xaxis_title=title)
+    _count_axis(figure, "x", max(r[value] for r in records))
+    return figure
+
+
 def _section_sources(data: ReportData) -> tuple[str, int]:
     rows = data.results["sources"]
-    figure = None
-    if rows.rows:
-        import plotly.graph_objects as go
-
-        records = rows.records()[::-1]
-        figure = _figure(height=max(300, 24 * len(records) + 120))
-        figure.add_trace(go.Bar(orientation="h", y=[r["source"] for r in records],
-                                x=[r["articles"] for r in records], name="articles",
-                                marker_color="#6c8ebf"))
-        figure.update_layout(xaxis_title="unique articles")
-        _count_axis(figure, "x", max(r["articles"] for r in records))
+    figure = _bar_chart(rows, "source", "articles", "unique articles", "#6c8ebf",
+                        min_height=300, row_height=24) if rows.rows else None
     text = f"The {TOP_SOURCES} sources with the most unique articles, and the days they cover."
     return _section("sources", rows, text, [("sources", figure)], data), int(bool(figure))
 
 
 def _section_health(data: ReportData) -> tuple[str, int]:
     reasons = data.results["reject_reasons"]
-    figure = None
-    if reasons.rows:
-        import plotly.graph_objects as go
-
-        records = reasons.records()[::-1]
-        figure = _figure(height=max(200, 30 * len(records) + 110))
-        figure.add_trace(go.Bar(orientation="h", y=[r["reason"] for r in records],
-                                x=[r["rejects"] for r in records], name="refusals",
-                                marker_color="#d9822b"))
-        figure.update_layout(xaxis_title="refusals")
-        _count_axis(figure, "x", max(r["rejects"] for r in records))
+    figure = _bar_chart(reasons, "reason", "rejects", "refusals", "#d9822b",
+                        min_height=200, row_height=30) if reasons.rows else None
     parts = [
         _block(reasons, "Each refused file, line or record has one reason.",
                [("reject_reasons", figure)], data),
