@@ -100,3 +100,17 @@ def test_country_names_cover_iso_and_kosovo() -> None:
     assert len(names) == 250
     assert (names["KR"], names["KP"], names["XK"]) == ("South Korea", "North Korea", "Kosovo")
     assert names["CD"] == "The Democratic Republic of the Congo"
+
+
+@given(st.text(alphabet=st.sampled_from("ab .\t\n\u00a0\u2009e\u0301é"), max_size=40))
+def test_fast_space_normalization_equals_the_full_one(text: str) -> None:
+    from transforms.text import _normalize_space_fully, normalize_space
+
+    assert normalize_space(text) == _normalize_space_fully(text)
+
+
+def test_normalized_article_id_equals_article_id_of_the_raw_url() -> None:
+    url = "http://www.example.org/a/b/?utm_source=x#top"
+    row = normalize_article(Article(title="T", body="B", source="S", url=url))
+    assert row.article_id == article_id(url, "S", "T")
+    assert row.url == "https://example.org/a/b"

@@ -88,7 +88,10 @@ def article_id(url: str | None, source: str | None, title: str) -> str:
     Dates are left out of the URL-less key on purpose: a teaser's "18 hours ago" resolves to a
     different day depending on when the page was captured, and the story must keep one id.
     """
-    canonical = canonical_url(url)
+    return _id_from_canonical(canonical_url(url), source, title)
+
+
+def _id_from_canonical(canonical: str | None, source: str | None, title: str) -> str:
     if canonical:
         return _digest(ID_VERSION, "url", canonical)
     return _digest(ID_VERSION, "text", normalize_key_text(source), normalize_key_text(title))
@@ -132,7 +135,7 @@ def normalize_article(article: Article) -> ArticleRow:
         language = detect_language(title, body)
     published_at = article.published_at
     return ArticleRow(
-        article_id=article_id(url, source, title),
+        article_id=_id_from_canonical(url, source, title),
         title_key=title_key(title),
         source=source,
         title=title,

@@ -80,6 +80,12 @@ def _decode_legacy(data: bytes) -> str | None:
 
 def normalize_space(text: str) -> str:
     """NFC, non-breaking and odd spaces to plain spaces, runs of spaces collapsed, ends stripped."""
+    if text.isascii() and "  " not in text and "\t" not in text:
+        return text.strip()  # the common case; everything below would leave it as it is
+    return _normalize_space_fully(text)
+
+
+def _normalize_space_fully(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = re.sub(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\t]+", " ", text)
     return re.sub(r" {2,}", " ", text).strip()
