@@ -143,3 +143,59 @@ def test_previous_generation_stays_readable_after_publish(tmp_path: Path) -> Non
     assert first.read_table("article").num_rows == 1
     assert rows(store, "article")[0]["title"] in (TITLE, "Another story")
     assert len(rows(store, "article")) == 2
+
+
+EXACT = datetime(2025, 7, 17, 9, 30, tzinfo=UTC)
+
+
+def _copies() -> tuple[dict[str, Any], dict[str, Any]]:
+    full = candidate(TITLE, "Dockers walked out on Monday. Ships queued offshore.", "Wire",
+                     seen=DAY2)
+    short = candidate(TITLE, "Dockers walked out.", "Wire", seen=DAY1, position="related",
+                      published=EXACT, precision="exact")
+    return full, short
+
+
+def test_kept_fuller_copy_takes_the_shorter_copys_date_and_first_sighting(tmp_path: Path) -> None:
+    # Same story, same id: whichever copy comes first, in one run or across two runs, the row
+    # has the fuller body, the exact date and the earliest capture.
+    results = []
+    for name, one_run in (("one-run", True), ("two-runs", False)):
+        for order in ("full-first", "short-first"):
+            full, short = _copies()
+            first, second = (full, short) if order == "full-first" else (short, full)
+            data = tmp_path / f"{name}-{order}"
+            if one_run:
+                store = run(data, batch([first]), batch([second]))
+            else:
+                run(data, batch([first]))
+                store = run(data, batch([second]))
+            (kept,) = rows(store, "article")
+            results.append((kept["body"], kept["date_precision"], kept["published_at"],
+                            kept["first_seen_at"]))
+    assert set(results) == {(_copies()[0]["body"], "exact", EXACT, DAY1)}
+
+
+def test_rekeyed_sourceless_copy_takes_the_earliest_first_sighting(tmp_path: Path) -> None:
+    main = candidate(TITLE, "Dockers walked out on Monday. Ships queued offshore.", None,
+                     seen=DAY2)
+    store = run(tmp_path, batch([main]))
+    teaser = candidate(TITLE, "Dockers walked out.", "Wire", seen=DAY1, position="related")
+    run(tmp_path, batch([teaser]))
+    (kept,) = rows(store, "article")
+    assert (kept["article_id"], kept["source"], kept["first_seen_at"]) == (
+        teaser["article_id"], "Wire", DAY1)
+
+
+def test_a_written_row_patched_twice_keeps_both_patches(tmp_path: Path) -> None:
+    full = candidate(TITLE, "Dockers walked out on Monday. Ships queued offshore.", "Wire",
+                     seen=DAY2)
+    store = run(tmp_path, batch([full]))
+    dated = candidate(TITLE, "Dockers walked out.", "Wire", seen=DAY2,
+                      published=DAY1, precision="day")
+    dated["language"] = None
+    earlier = candidate(TITLE, "Dockers out.", "Wire", seen=DAY1)
+    run(tmp_path, batch([dated]), batch([earlier]))
+    (kept,) = rows(store, "article")
+    assert (kept["date_precision"], kept["first_seen_at"], kept["body"]) == (
+        "day", DAY1, full["body"])

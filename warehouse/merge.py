@@ -14,7 +14,6 @@ import ctypes
 import logging
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -63,10 +62,23 @@ class Entry:
 
 @dataclass(slots=True)
 class PartEdit:
-    """Changes to a part that is already written: rows to drop and rows to re-key."""
+    """Changes to a part that is already written: rows to drop, and rows to re-key or patch.
+
+    `rekey` is keyed by the id the row has in the file; `renamed` maps an id given in this run
+    back to that file id, so a row can be re-keyed and then patched again before the part is
+    rewritten. `drop` holds current ids.
+    """
 
     drop: set[str] = field(default_factory=set)
     rekey: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    def change(self, current_id: str, new_id: str, patch: dict[str, Any]) -> None:
+        file_id = self.renamed.pop(current_id, current_id)
+        _, earlier = self.rekey.get(file_id, (current_id, {}))
+        self.rekey[file_id] = (new_id, {**earlier, **patch})
+        self.renamed[new_id] = file_id
+        self.drop.discard(current_id)
 
 
 @dataclass(slots=True)
@@ -157,19 +169,22 @@ class Merger:
             self._keep(batch_no, row_no, row)
             self.counts.new += 1
             return True
-        old_id = existing.values["article_id"]
-        if row["body_chars"] > existing.values["body_chars"]:
-            _fill_from(row, existing.values)
+        kept = existing.values
+        old_id = kept["article_id"]
+        if row["body_chars"] > kept["body_chars"]:
+            row.update(_patch_from(row, kept))
             self._forget(old_id)
             self._keep(batch_no, row_no, row)
             self.counts.updated += 1
-        elif old_id != article_id:
-            # The sourceless copy holds the fuller text: keep it under the sourced id.
-            patch = {k: row[k] for k in FILLABLE if existing.values[k] is None}
-            patch.update(_better_date(existing.values, row))
+            return False
+        # The kept copy has the fuller text; it still takes what the other copy knows better.
+        patch = _patch_from(kept, row)
+        if old_id != article_id:  # a sourceless copy, now known under the sourced id
             self._rekey(old_id, article_id, patch)
             self.counts.updated += 1
         else:
+            if patch:
+                self._rekey(old_id, old_id, patch)
             self.counts.duplicate += 1
         return False
 
@@ -186,9 +201,7 @@ class Merger:
             self._keep(batch_no, row_no, row)
             return
         self._forget(old_id)
-        edit = self.edits.setdefault(entry.part, PartEdit())
-        edit.drop.discard(old_id)
-        edit.rekey[old_id] = (new_id, patch)
+        self.edits.setdefault(entry.part, PartEdit()).change(old_id, new_id, patch)
         values = {**entry.values, **patch, "article_id": new_id}
         self._remember(values, entry.part)
 
@@ -270,12 +283,14 @@ def _kept_articles(batches: list[BatchResult],
     return articles
 
 
-def _fill_from(row: dict[str, Any], other: dict[str, Any]) -> None:
-    for key in FILLABLE:
-        if row.get(key) is None and other.get(key) is not None:
-            row[key] = other[key]
-    row.update(_better_date(row, other))
-    row["first_seen_at"] = _earliest(row["first_seen_at"], other["first_seen_at"])
+def _patch_from(kept: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """What the kept copy of a story takes from another copy: fields it lacks, a more precise
+    date, and an earlier first sighting. The same result whichever copy arrived first."""
+    patch = {k: other[k] for k in FILLABLE if kept.get(k) is None and other.get(k) is not None}
+    patch.update(_better_date(kept, other))
+    if other["first_seen_at"] is not None and other["first_seen_at"] < kept["first_seen_at"]:
+        patch["first_seen_at"] = other["first_seen_at"]
+    return patch
 
 
 def _better_date(row: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -284,10 +299,6 @@ def _better_date(row: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     if PRECISION_RANK[other["date_precision"]] > PRECISION_RANK[row["date_precision"]]:
         return {k: other[k] for k in DATE_FIELDS}
     return {}
-
-
-def _earliest(a: datetime, b: datetime | None) -> datetime:
-    return a if b is None or a <= b else b
 
 
 def _rekey_rows(table: pa.Table, rekey: dict[str, tuple[str, dict[str, Any]]],
