@@ -304,3 +304,20 @@ def test_html_named_txt_and_gzip_without_gz_are_read_as_html(prefect_api: str,
     assert query(data, "select path, format, status from dump order by path") == [
         ("saved-page-copy", "html+gzip", "ingested"), ("saved-page.txt", "html", "ingested")]
     assert query(data, "select count(*) from article") == [(1,)]
+
+
+def test_days_are_utc_whatever_the_readers_time_zone(prefect_api: str, tmp_path: Path) -> None:
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+    # An undated record captured at 23:30 UTC: its day is the capture day, in UTC.
+    (raw / "late.jsonl").write_text(json.dumps(
+        {"title": "Oslo ferry strike ends", "text": "Ferries in Norway sail again.",
+         "source": "Fjord Times"}) + "\n")
+    run_ok(prefect_api, "--raw", str(raw), "--data", str(data),
+           "--captured-at", "2025-07-18T23:30:00Z")
+    days = set()
+    for zone in ("UTC", "Asia/Tokyo", "America/Los_Angeles"):
+        with duckdb.connect(str(data / "newsmill.duckdb"), read_only=True) as con:
+            con.execute(f"set TimeZone = '{zone}'")
+            days.add(str(con.execute("select day from mentions_by_country_day").fetchall()))
+    assert days == {"[(datetime.date(2025, 7, 18),)]"}
