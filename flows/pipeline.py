@@ -303,7 +303,7 @@ def _merge_one(result: BatchResult, merger: Merger, parsed: Parsed,
     summary.rejects += result.rejects.num_rows
     for outcome in result.dumps:
         summary.articles_parsed += outcome.articles
-        if outcome.whole_file_rejected and not outcome.articles:
+        if ledger.dump_status(outcome) == "rejected":  # as the manifest will say
             summary.dumps_rejected += 1
         for reason, count in outcome.skipped_by_reason.items():
             summary.skipped_by_reason[reason] = summary.skipped_by_reason.get(reason, 0) + count

@@ -199,3 +199,17 @@ def test_a_written_row_patched_twice_keeps_both_patches(tmp_path: Path) -> None:
     (kept,) = rows(store, "article")
     assert (kept["date_precision"], kept["first_seen_at"], kept["body"]) == (
         "day", DAY1, full["body"])
+
+
+def test_a_file_that_could_not_be_read_is_read_again_next_run(tmp_path: Path) -> None:
+    from warehouse.ledger import plan_dumps
+    from warehouse.rawfiles import RawFile
+
+    raw = RawFile("b.jsonl", str(tmp_path / "b.jsonl"), 120, 5)
+    seen = {"path": "b.jsonl", "size_bytes": 120, "mtime_ns": 5, "sha256": None,
+            "rejects_by_reason": '{"vanished": 1}'}
+    assert [r.path for r, _ in plan_dumps([raw], {"b.jsonl": seen}).to_read] == ["b.jsonl"]
+    # Refused for what it holds (size, format): unchanged means skipped, as for any dump.
+    for reasons in ('{"too_large": 1}', '{"unknown_format": 1}'):
+        plan = plan_dumps([raw], {"b.jsonl": {**seen, "rejects_by_reason": reasons}})
+        assert (plan.to_read, [r.path for r in plan.unchanged]) == ([], ["b.jsonl"])

@@ -216,6 +216,8 @@ def test_changed_file_is_reprocessed_and_its_old_rejects_replaced(prefect_api: s
     assert query(data, "select title from article order by title") == [
         ("Chile joins lithium tender",), ("Peru opens lithium tender",)]
     assert query(data, "select status, articles, articles_new from dump") == [("ingested", 2, 1)]
+    # Every article's dump_id still finds the file's manifest row after the change.
+    assert query(data, "select count(*) from article anti join dump using (dump_id)") == [(0,)]
 
 
 def test_relative_dates_resolve_against_captured_at(prefect_api: str, tmp_path: Path) -> None:

@@ -64,9 +64,10 @@ class BatchResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def dump_id_for(path: str, sha256: str | None) -> str:
-    """One id per (path, content): a changed file is a new dump."""
-    return hashlib.sha256(f"{path}\x1f{sha256 or ''}".encode()).hexdigest()[:16]
+def dump_id_for(path: str) -> str:
+    """One id per raw file, whatever its content (the manifest keeps its latest sha256), so every
+    article's dump_id always finds its manifest row, also after the file changed."""
+    return hashlib.sha256(path.encode()).hexdigest()[:16]
 
 
 class _Columns:
@@ -142,25 +143,24 @@ def _ingest_file(
     seconds: dict[str, float],
 ) -> DumpOutcome:
     started = time.thread_time()
-    capture = _capture_time(raw, captured_at)
+    outcome = DumpOutcome(raw, dump_id_for(raw.path), None, "unread",
+                          _capture_time(raw, captured_at))
+    capture = outcome.captured_at
     if raw.refused:
-        outcome = DumpOutcome(raw, dump_id_for(raw.path, None), None, "unread", capture)
         _refuse(outcome, rejects, Reject(raw.refused, _REFUSAL_DETAIL[raw.refused]))
         return outcome
     try:
         if raw.size_bytes > limits.max_file_bytes and not is_warc_head(_head(raw.absolute)):
             # Refused for size: don't read a gigabyte just to hash it.
-            outcome = DumpOutcome(raw, dump_id_for(raw.path, None), None, "unknown", capture)
             _refuse(outcome, rejects, too_large(raw.size_bytes, limits))
             return outcome
         sha = sha256_of(raw.absolute)
         seconds["read+parse"] += time.thread_time() - started
     except OSError as err:
-        outcome = DumpOutcome(raw, dump_id_for(raw.path, None), None, "unread", capture)
         _refuse(outcome, rejects, Reject("vanished", f"could not read the file: {err.strerror}"))
         return outcome
-    outcome = DumpOutcome(raw, dump_id_for(raw.path, sha), sha, "unknown", capture)
-    if sha is not None and sha == previous_sha:
+    outcome.sha256, outcome.format = sha, "unknown"
+    if sha == previous_sha:
         outcome.unchanged = True
         return outcome
     try:

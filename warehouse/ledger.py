@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,12 +44,23 @@ def plan_dumps(files: list[RawFile], manifest: dict[str, dict[str, Any]]) -> Pla
         if seen is None:
             new += 1
             to_read.append((raw, None))
-        elif (seen["size_bytes"], seen["mtime_ns"]) == (raw.size_bytes, raw.mtime_ns):
+        elif (seen["size_bytes"], seen["mtime_ns"]) == (raw.size_bytes, raw.mtime_ns) \
+                and not _read_failed(seen):
             unchanged.append(raw)
         else:
             changed += 1
             to_read.append((raw, seen["sha256"]))
     return Plan(to_read, unchanged, new, changed)
+
+
+# Refusals that say nothing about the file's content: it could not be read at that moment
+# (moved away mid-run, permissions). Such a file is read again next run even if it looks unchanged.
+TRANSIENT_REASONS = frozenset({"vanished", "unreadable"})
+
+
+def _read_failed(seen: dict[str, Any]) -> bool:
+    reasons = json.loads(seen.get("rejects_by_reason") or "{}")
+    return seen["sha256"] is None and bool(TRANSIENT_REASONS & set(reasons))
 
 
 def dump_status(outcome: DumpOutcome) -> str:

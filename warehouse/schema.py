@@ -71,7 +71,7 @@ TOPIC = pa.schema([
 ])
 
 DUMP = pa.schema([
-    col("dump_id", pa.string(), "hash of path and content: a changed file is a new dump",
+    col("dump_id", pa.string(), "hash of the path: one id per raw file (content: sha256)",
         nullable=False),
     col("path", pa.string(), "path relative to the raw folder", nullable=False),
     col("sha256", pa.string(), "SHA-256 of the file's bytes"),
