@@ -196,7 +196,10 @@ def test_a_run_over_the_hostile_folder_publishes_the_good_and_records_every_refu
                         NEWSMILL_MAX_DECOMPRESSED_MB="16")
     assert done.returncode == 0, done.stderr
     assert "articles: 10 parsed: 10 new" in done.stdout
-    assert "dumps:    17 seen: 17 new, 0 changed, 0 unchanged, 10 refused" in done.stdout
+    # Refused dumps are those the manifest marks rejected: every file that gave no article.
+    refused = sum(1 for articles, _ in EXPECTED.values() if articles == 0)
+    assert refused == 11
+    assert f"dumps:    17 seen: 17 new, 0 changed, 0 unchanged, {refused} refused" in done.stdout
     assert "refused:  12 (json_too_deep 2, symlink_outside_raw 2, too_large 2, " in done.stdout
     rejects = sorted((r[1], r[3]) for r in table_rows(data, "reject"))
     assert rejects == sorted((path, reason) for path, (_, reasons) in EXPECTED.items()
