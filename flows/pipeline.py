@@ -195,7 +195,7 @@ def newsmill_flow(settings: Settings) -> RunSummary:
             stage.lap("write")
             _log_dumps(logger, parsed.outcomes)
             pause_point(settings.pause_at, "write")
-            record_run(generation, current, parsed,
+            record_run(generation, plan.manifest, parsed,
                        _run_row(summary, started_at, datetime.now(UTC)))
             check_generation(generation)
             stage.lap("checks")
@@ -257,11 +257,11 @@ def write_parts(merger: Merger) -> MergeCounts:
 
 
 @task(**TASK_OPTIONS)
-def record_run(generation: Generation, current: Generation | None, parsed: Parsed,
+def record_run(generation: Generation, manifest: dict[str, dict[str, Any]], parsed: Parsed,
                run_row: dict[str, Any]) -> None:
     """Write the dump manifest, the refusals and this run's row into the new generation."""
-    ledger.write_ledgers(generation, ledger.load_manifest(current), parsed.outcomes,
-                         parsed.rejects, parsed.new_per_dump, run_row)
+    ledger.write_ledgers(generation, manifest, parsed.outcomes, parsed.rejects,
+                         parsed.new_per_dump, run_row)
 
 
 @task(**TASK_OPTIONS)

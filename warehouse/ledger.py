@@ -24,6 +24,7 @@ class Plan:
     unchanged: list[RawFile]
     new: int
     changed: int
+    manifest: dict[str, dict[str, Any]]  # the published manifest the plan was made against
 
 
 def load_manifest(generation: Generation | None) -> dict[str, dict[str, Any]]:
@@ -50,7 +51,7 @@ def plan_dumps(files: list[RawFile], manifest: dict[str, dict[str, Any]]) -> Pla
         else:
             changed += 1
             to_read.append((raw, seen["sha256"]))
-    return Plan(to_read, unchanged, new, changed)
+    return Plan(to_read, unchanged, new, changed, manifest)
 
 
 # Refusals that say nothing about the file's content: it could not be read at that moment

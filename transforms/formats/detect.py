@@ -37,8 +37,8 @@ class Dump:
     items: Iterator[ParsedItem]
 
 
-def _single(reject: Reject) -> Iterator[ParsedItem]:
-    yield reject
+def _single(item: ParsedItem) -> Iterator[ParsedItem]:
+    yield item
 
 
 def refuse(format_name: str, reason: str, detail: str) -> Dump:
@@ -138,7 +138,7 @@ def _read_content(data: bytes, *, compression: str, captured_at: datetime,
     if looks_like_html(data[:SNIFF_BYTES]):
         return Dump(
             "html" + compression,
-            _single_item(parse_html_page(data, url=None, captured_at=captured_at)),
+            _single(parse_html_page(data, url=None, captured_at=captured_at)),
         )
     text = decode_text(data)
     if isinstance(text, Reject):
@@ -189,7 +189,3 @@ def _is_markdown(text: str) -> bool:
 _FIELD_LINE = re.compile(r"^[\w-]+(?: [\w-]+)?\s*: ")
 # Line starts that mark a document (Markdown, tables, code, config), not a news title.
 _NOT_TITLE = ("#", "|", "```", "---", "===", "<", "{", "[", "//", "/*", "- ", "* ", "$ ")
-
-
-def _single_item(item: ParsedItem) -> Iterator[ParsedItem]:
-    yield item
