@@ -124,14 +124,17 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-def normalize_article(article: Article) -> ArticleRow:
-    """Derive the id, keys and counts of one parsed article."""
+def normalize_article(article: Article, *, detect: bool = True) -> ArticleRow:
+    """Derive the id, keys and counts of one parsed article.
+
+    With detect=False an undeclared language is left None, for the caller to detect in a batch.
+    """
     source = (article.source or "").strip() or None
     title = article.title.strip()
     body = article.body.strip()
     url = canonical_url(article.url)
     language = (article.language or "").strip().lower().split("-")[0] or None
-    if language is None:
+    if language is None and detect:
         language = detect_language(title, body)
     published_at = article.published_at
     return ArticleRow(

@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,8 +18,8 @@ import pyarrow as pa
 
 from transforms.formats.detect import SNIFF_BYTES, Limits, is_warc_head, read_dump, too_large
 from transforms.mentions import extract_mentions
-from transforms.normalize import normalize_article
-from transforms.records import Article, Reject, Skip
+from transforms.normalize import ArticleRow, detect_language, normalize_article
+from transforms.records import Article, Reject
 from transforms.topics import score_topics
 from warehouse import schema
 from warehouse.rawfiles import RawFile, sha256_of
@@ -91,38 +90,113 @@ def ingest_batch(
     captured_at: datetime | None,
     limits: Limits,
 ) -> BatchResult:
-    """Parse each (raw file, previously recorded sha256) pair into candidate rows."""
-    articles = _Columns(schema.ARTICLE)
-    mentions = _Columns(MENTION_CANDIDATE)
-    topics = _Columns(TOPIC_CANDIDATE)
-    rejects = _Columns(REJECT_CANDIDATE)
-    outcomes = []
-    seconds = dict.fromkeys(STEPS, 0.0)
-    for raw, previous_sha in files:
-        outcome = _ingest_file(raw, previous_sha, captured_at, limits, articles, mentions,
-                               topics, rejects, seconds)
-        outcomes.append(outcome)
+    """Parse each (raw file, previously recorded sha256) pair into candidate rows.
+
+    The work goes stage by stage over the whole batch (parse and normalize every file, then
+    detect languages, then mentions, then topics) rather than article by article: each stage's
+    tables (the fastText model, the gazetteer automaton, the topic lexicon) then stay in the CPU
+    caches, which makes the batch about a third faster than interleaving them.
+    """
+    batch = _Batch()
+    outcomes = [_ingest_file(raw, previous_sha, captured_at, limits, batch)
+                for raw, previous_sha in files]
+    batch.detect_languages()
+    batch.extract_mentions()
+    batch.score_topics()
     started = time.thread_time()
-    tables = articles.table(), mentions.table(), topics.table(), rejects.table()
-    seconds["rows"] += time.thread_time() - started
-    return BatchResult(outcomes, *tables, seconds=seconds)
+    tables = batch.article_table(), batch.mentions.table(), batch.topics.table(), \
+        batch.rejects.table()
+    batch.seconds["rows"] += time.thread_time() - started
+    return BatchResult(outcomes, *tables, seconds=batch.seconds)
 
 
 STEPS = ("read+parse", "normalize", "mentions", "topics", "rows")
 
 
-def _timed(items: Iterable[Any], seconds: dict[str, float], step: str) -> Iterator[Any]:
-    """The items of a lazy parser, adding the time spent producing them to `step`."""
-    iterator = iter(items)
-    while True:
+class _Batch:
+    """Candidate rows of one batch, filled stage by stage."""
+
+    def __init__(self) -> None:
+        self.rows: list[ArticleRow] = []
+        self.dump_ids: list[str] = []
+        self.first_seen: list[datetime] = []
+        self.languages: list[str | None] = []
+        self.mentions = _Columns(MENTION_CANDIDATE)
+        self.topics = _Columns(TOPIC_CANDIDATE)
+        self.rejects = _Columns(REJECT_CANDIDATE)
+        self.seconds = dict.fromkeys(STEPS, 0.0)
+
+    def add_article(self, row: ArticleRow, outcome: DumpOutcome) -> None:
+        self.rows.append(row)
+        self.dump_ids.append(outcome.dump_id)
+        self.first_seen.append(row.captured_at or outcome.captured_at)
+        self.languages.append(row.language)
+        outcome.articles += 1
+
+    def detect_languages(self) -> None:
+        """Language of every article whose input declared none."""
         started = time.thread_time()
-        try:
-            item = next(iterator)
-        except StopIteration:
-            seconds[step] += time.thread_time() - started
-            return
-        seconds[step] += time.thread_time() - started
-        yield item
+        languages, rows = self.languages, self.rows
+        for index, language in enumerate(languages):
+            if language is None:
+                languages[index] = detect_language(rows[index].title, rows[index].body)
+        self.seconds["normalize"] += time.thread_time() - started
+
+    def extract_mentions(self) -> None:
+        started = time.thread_time()
+        columns = self.mentions.columns
+        article_id, kind, country_code, name, surface = (
+            columns["article_id"].append, columns["kind"].append,
+            columns["country_code"].append, columns["name"].append, columns["surface"].append)
+        field_, start, end, method, geonames_id, row_index = (
+            columns["field"].append, columns["start"].append, columns["end"].append,
+            columns["method"].append, columns["geonames_id"].append, columns[ROW].append)
+        for index, row in enumerate(self.rows):
+            for mention in extract_mentions(row.title, row.body):
+                article_id(row.article_id)
+                kind(mention.kind)
+                country_code(mention.country_code)
+                name(mention.name)
+                surface(mention.surface)
+                field_(mention.field)
+                start(mention.start)
+                end(mention.end)
+                method(mention.method)
+                geonames_id(mention.geonames_id)
+                row_index(index)
+        self.seconds["mentions"] += time.thread_time() - started
+
+    def score_topics(self) -> None:
+        started = time.thread_time()
+        columns = self.topics.columns
+        article_id, topic_code, topic_name, score, rank, method, row_index = (
+            columns["article_id"].append, columns["topic_code"].append,
+            columns["topic"].append, columns["score"].append, columns["rank"].append,
+            columns["method"].append, columns[ROW].append)
+        for index, row in enumerate(self.rows):
+            for topic in score_topics(row.title, row.body):
+                article_id(row.article_id)
+                topic_code(topic.topic_code)
+                topic_name(topic.topic)
+                score(topic.score)
+                rank(topic.rank)
+                method(topic.method)
+                row_index(index)
+        self.seconds["topics"] += time.thread_time() - started
+
+    def article_table(self) -> pa.Table:
+        rows = self.rows
+        columns: dict[str, list[Any]] = {
+            name: [getattr(row, name) for row in rows] for name in _ROW_COLUMNS}
+        columns["language"] = self.languages
+        columns["dump_id"] = self.dump_ids
+        columns["first_seen_at"] = self.first_seen
+        return pa.table([columns[name] for name in schema.ARTICLE.names], schema=schema.ARTICLE)
+
+
+# Article columns taken as they are from the normalized row.
+_ROW_COLUMNS = tuple(name for name in schema.ARTICLE.names
+                     if name not in ("language", "dump_id", "first_seen_at"))
 
 
 def _capture_time(raw: RawFile, captured_at: datetime | None) -> datetime:
@@ -136,16 +210,15 @@ def _ingest_file(
     previous_sha: str | None,
     captured_at: datetime | None,
     limits: Limits,
-    articles: _Columns,
-    mentions: _Columns,
-    topics: _Columns,
-    rejects: _Columns,
-    seconds: dict[str, float],
+    batch: _Batch,
 ) -> DumpOutcome:
+    """Read, parse and normalize one file into `batch`; mentions and topics come later."""
     started = time.thread_time()
+    seconds = batch.seconds
     outcome = DumpOutcome(raw, dump_id_for(raw.path), None, "unread",
                           _capture_time(raw, captured_at))
     capture = outcome.captured_at
+    rejects = batch.rejects
     if raw.refused:
         _refuse(outcome, rejects, Reject(raw.refused, _REFUSAL_DETAIL[raw.refused]))
         return outcome
@@ -155,28 +228,39 @@ def _ingest_file(
             _refuse(outcome, rejects, too_large(raw.size_bytes, limits))
             return outcome
         sha = sha256_of(raw.absolute)
-        seconds["read+parse"] += time.thread_time() - started
     except OSError as err:
         _refuse(outcome, rejects, Reject("vanished", f"could not read the file: {err.strerror}"))
         return outcome
+    finally:
+        seconds["read+parse"] += time.thread_time() - started
     outcome.sha256, outcome.format = sha, "unknown"
     if sha == previous_sha:
         outcome.unchanged = True
         return outcome
+    started = time.thread_time()
+    normalizing = 0.0
     try:
         with open(raw.absolute, "rb") as stream:
-            started = time.thread_time()
             dump = read_dump(stream, size=raw.size_bytes, captured_at=capture, limits=limits,
                              name=raw.path)
-            seconds["read+parse"] += time.thread_time() - started
             outcome.format = dump.format
-            for item in _timed(dump.items, seconds, "read+parse"):
-                _add_item(item, outcome, articles, mentions, topics, rejects, seconds)
+            for item in dump.items:
+                if isinstance(item, Article):
+                    begun = time.thread_time()
+                    _add_article(item, outcome, batch)
+                    normalizing += time.thread_time() - begun
+                elif isinstance(item, Reject):
+                    _refuse(outcome, rejects, item)
+                else:
+                    skipped = outcome.skipped_by_reason
+                    skipped[item.reason] = skipped.get(item.reason, 0) + 1
     except OSError as err:
         _refuse(outcome, rejects, Reject("vanished", f"the file went away mid-read: {err}"))
     except Exception as err:  # a parser bug must cost one file, never the run
         log.exception("parser failed on %s", raw.path)
         _refuse(outcome, rejects, Reject("parse_error", f"{type(err).__name__}: {err}"))
+    seconds["read+parse"] += time.thread_time() - started - normalizing
+    seconds["normalize"] += normalizing
     if outcome.articles == 0 and outcome.rejects == 0 and not outcome.skipped_by_reason:
         _refuse(outcome, rejects, Reject("no_article", "the dump holds no article"))
     return outcome
@@ -203,56 +287,14 @@ def _refuse(outcome: DumpOutcome, rejects: _Columns, reject: Reject) -> None:
                 reason=reject.reason, detail=reject.detail, location=reject.location)
 
 
-def _add_item(
-    item: Article | Reject | Skip,
-    outcome: DumpOutcome,
-    articles: _Columns,
-    mentions: _Columns,
-    topics: _Columns,
-    rejects: _Columns,
-    seconds: dict[str, float],
-) -> None:
-    if isinstance(item, Reject):
-        _refuse(outcome, rejects, item)
-        return
-    if isinstance(item, Skip):
-        outcome.skipped_by_reason[item.reason] = outcome.skipped_by_reason.get(item.reason, 0) + 1
-        return
-    started = time.thread_time()
-    row = normalize_article(item)
-    seconds["normalize"] += time.thread_time() - started
+def _add_article(item: Article, outcome: DumpOutcome, batch: _Batch) -> None:
+    row = normalize_article(item, detect=False)
     if not row.title and not row.body:
-        _refuse(outcome, rejects, Reject("no_article", "an item with neither title nor body",
-                                         f"item {outcome.articles + outcome.rejects + 1}"))
+        _refuse(outcome, batch.rejects, Reject(
+            "no_article", "an item with neither title nor body",
+            f"item {outcome.articles + outcome.rejects + 1}"))
         return
-    index = len(articles.columns["article_id"])
-    first_seen = row.captured_at or outcome.captured_at
-    articles.add(
-        article_id=row.article_id, source=row.source, title=row.title, body=row.body,
-        url=row.url, published_at=row.published_at, published_date=row.published_date,
-        date_precision=row.date_precision, date_text=row.date_text, language=row.language,
-        word_count=row.word_count, body_chars=row.body_chars, position=row.position,
-        title_key=row.title_key, dump_id=outcome.dump_id, first_seen_at=first_seen,
-    )
-    outcome.articles += 1
-    started = time.thread_time()
-    found = extract_mentions(row.title, row.body)
-    seconds["mentions"] += time.thread_time() - started
-    for mention in found:
-        mentions.add(
-            article_id=row.article_id, kind=mention.kind, country_code=mention.country_code,
-            name=mention.name, surface=mention.surface, field=mention.field,
-            start=mention.start, end=mention.end, method=mention.method,
-            geonames_id=mention.geonames_id, _row=index,
-        )
-    started = time.thread_time()
-    scores = score_topics(row.title, row.body)
-    seconds["topics"] += time.thread_time() - started
-    for topic in scores:
-        topics.add(
-            article_id=row.article_id, topic_code=topic.topic_code, topic=topic.topic,
-            score=topic.score, rank=topic.rank, method=topic.method, _row=index,
-        )
+    batch.add_article(row, outcome)
 
 
 def counts_json(counts: dict[str, int]) -> str:
