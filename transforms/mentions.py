@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from transforms.gazetteer import (
@@ -76,9 +77,12 @@ class _Span:
     end: int
     surface: str
     candidates: tuple[Candidate, ...]
+    reading: _Reading  # what the surface and its candidates say, shared by every match of it
     chosen: Candidate | None = None
     follows_comma: _Span | None = None  # the span this one follows as "<this>, <that>"
+    comma_next: _Span | None = None  # the span that follows this one as "<this>, <that>"
     cue: int = 0  # support the text itself gives: 1 for a dateline ("GLASGOW, Ky. -")
+    division_cue: bool = False  # "the state of <this>", "<this> Province"
 
 
 def _find_spans(gaz: Gazetteer, text: str, field: Field) -> list[_Span]:
@@ -89,14 +93,17 @@ def _find_spans(gaz: Gazetteer, text: str, field: Field) -> list[_Span]:
     """
     spans: list[_Span] = []
     n = len(text)
+    readings = _READINGS
     for idx, start, end in gaz.matcher.find_matches_as_indexes(text):
         if start > 0 and text[start - 1].isalnum():
             continue
         if end < n and text[end].isalnum() and text[end - 1].isalnum():
             continue
-        cands = gaz.candidates(idx)
-        if cands:  # an empty tuple is a blocking phrase: it only swallows what it covers
-            spans.append(_Span(field, start, end, text[start:end], cands))
+        reading = readings.get(idx)
+        if reading is None:
+            reading = readings[idx] = _read(gaz, gaz.patterns[idx], gaz.candidates(idx))
+        if reading.candidates:  # none: a blocking phrase, which only swallows what it covers
+            spans.append(_Span(field, start, end, reading.surface, reading.candidates, reading))
     return spans
 
 
@@ -113,11 +120,8 @@ def _dateline_span(gaz: Gazetteer, body: str, spans: list[_Span]) -> _Span | Non
     index = gaz.index_of(" ".join(w.capitalize() for w in surface.split()))
     if index is None or not gaz.candidates(index):
         return None
-    return _Span("body", found.start(1), found.end(1), surface, gaz.candidates(index), cue=1)
-
-
-def _is_name_like_span(span: _Span) -> bool:
-    return _reading(span.candidates).name_like
+    reading = _read(gaz, surface, gaz.candidates(index))  # the flags of the surface as written
+    return _Span("body", found.start(1), found.end(1), surface, reading.candidates, reading, cue=1)
 
 
 def _surname_like(gaz: Gazetteer, word: str, country_words: set[str]) -> bool:
@@ -136,13 +140,13 @@ def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) 
     """Drop spans that are part of a person's name, and every repeat of a found surname."""
     words = _ArticleWords(
         places={s.surface for s in spans},
-        countries={s.surface for s in spans if any(c.kind == "country" for c in s.candidates)},
+        countries={s.surface for s in spans if s.reading.has_country},
     )
     surnames: set[str] = set()
     given: set[str] = set()
     keep: list[_Span] = []
     for span in spans:
-        if not _is_name_like_span(span) or not _is_person_part(
+        if not span.reading.name_like or not _is_person_part(
             gaz, span, texts, words, surnames, given
         ):
             keep.append(span)
@@ -153,7 +157,7 @@ def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) 
     return [
         s
         for s in keep
-        if not _is_name_like_span(s)
+        if not s.reading.name_like
         or (
             s.surface not in surnames
             and (
@@ -178,21 +182,20 @@ def _is_person_part(
     """Whether a span is part of a person's (or a facility's) name; adds the names to the sets."""
     text = texts[span.field]
     end, start = span.end, span.start
-    reading = _reading(span.candidates)
+    reading = span.reading
     # Only a town, in running text (title-case headlines capitalize every word)
-    town_only = reading.town and span.field == "body" and " " not in span.surface
+    town_only = reading.town_word and span.field == "body"
     if reading.word_only and (text.startswith(" of ", end) or _after_capitalized_word(text, start)):
         return True  # "University of Maryland", "American University", "Liberal Democratic"
     if end < len(text) and text[end] in " '\u2019":
         if (reading.site and _FACILITY_AFTER.match(text, end)) or (
-            text.startswith(("'s", "\u2019s"), end) and _SAINT_POSSESSIVE.match(span.surface)
+            reading.saint and text.startswith(("'s", "\u2019s"), end)
         ):
             return True
-        after = _NEXT_WORD.match(text, end)
+        # The next word matters only after a given name or a town
+        after = _NEXT_WORD.match(text, end) if reading.given_name or town_only else None
         if after:
-            if span.surface in gaz.given_names and _surname_like(
-                gaz, after.group(1), words.countries
-            ):
+            if reading.given_name and _surname_like(gaz, after.group(1), words.countries):
                 names.add(after.group(1))  # "Chad Morgan": Morgan from here on, and Chad
                 given.add(span.surface)
                 return True
@@ -211,7 +214,7 @@ def _is_person_part(
                 and (
                     word.lower() not in gaz.common_words
                     or (  # "Mike Leigh", but not "In London" nor a title-case "Will Paris Vote"
-                        (span.surface in gaz.surnames or span.surface in gaz.given_names)
+                        reading.person_name
                         and span.field == "body"
                         and not _starts_sentence(text, before.start())
                     )
@@ -264,13 +267,20 @@ def _is_common(gaz: Gazetteer, lower: str) -> bool:
 
 
 def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
-    for left, right in zip(spans, spans[1:], strict=False):
+    """Link each "<place>, <place>" pair both ways, and note each span's division cue."""
+    previous: _Span | None = None
+    for span in spans:
+        if span.reading.has_division:
+            span.division_cue = _division_cue(texts[span.field], span)
         if (
-            right.start == left.end + 2
-            and left.field == right.field
-            and texts[left.field][left.end : right.start] == ", "
+            previous is not None
+            and span.start == previous.end + 2
+            and previous.field == span.field
+            and texts[span.field][previous.end : span.start] == ", "
         ):
-            right.follows_comma = left
+            span.follows_comma = previous
+            previous.comma_next = span
+        previous = span
 
 
 Evidence = tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]
@@ -278,45 +288,72 @@ Evidence = tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
-    """What a candidate tuple says about the article, computed once per gazetteer surface."""
+    """What a surface and its candidate tuple say about the article, computed once per surface.
 
+    Everything here depends only on the surface as written and its gazetteer candidates, so
+    `_find_spans` reads it from `_READINGS` instead of recomputing it for every match.
+    """
+
+    surface: str
+    candidates: tuple[Candidate, ...]  # () for a blocking phrase
     strong: bool  # no weak candidate: usable as evidence before anything is chosen
     name_like: bool  # no abbreviation or demonym: could be part of a person's name
     country_code: str | None  # the one country of every candidate, if there is one
     admin1: str | None  # the one state or province of every candidate, if all are places
     has_division: bool  # a state or province among the candidates: "the state of" matters
+    has_capital: bool  # a national capital among the candidates
+    has_country: bool  # a country among the candidates: "Jordan Israel" names no person
     homonym_countries: int  # how many countries have a listed place of this name
     town: bool  # every reading is a city
+    town_word: bool  # every reading is a city and the surface is one word
     site: bool  # every reading is a place or a capital (no country name, no demonym)
     word_only: bool  # every reading is a common word or a small namesake
+    fixed: bool  # one country reading that is no capital: nothing to weigh ("Japan", "U.S.")
+    plain: bool  # one reading, not weak: a second round of choosing cannot change it
+    given_name: bool  # the surface is a listed given name ("Chad", "Jordan")
+    person_name: bool  # the surface is a listed given name or surname
+    saint: bool  # a saint's name ("St. Paul"): with "'s" it is a church or a school
+    admin1_keys: tuple[tuple[str, str], ...]  # (country, admin1 or "") of each candidate
+    main: tuple[int, ...]  # indexes of the candidates that are no small namesake
+    small: tuple[int, ...]  # indexes of the small namesakes ("London", Kentucky)
 
 
-# By id() of a gazetteer candidate tuple; the tuple is kept too, so its id is never reused.
-_READINGS: dict[int, tuple[tuple[Candidate, ...], _Reading]] = {}
+# By gazetteer pattern index. There is one gazetteer per process (load_gazetteer is cached), so
+# an index names one surface and one candidate tuple for the life of the process.
+_READINGS: dict[int, _Reading] = {}
 
 
-def _reading(cands: tuple[Candidate, ...]) -> _Reading:
-    cached = _READINGS.get(id(cands))
-    if cached is not None and cached[0] is cands:
-        return cached[1]
+def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Reading:
     # Small namesakes never make a surface ambiguous: "Atlanta" is still Georgia's.
     main = [c for c in cands if c.weak != SMALL_PLACE] or list(cands)
     codes = {c.country_code for c in main}
     admin1s = {c.admin1 for c in main}
     all_places = all(c.kind == "place" or c.method == "capital" for c in main)
-    found = _Reading(
+    town = all(c.method == "city" and c.kind == "place" for c in cands)
+    return _Reading(
+        surface=surface,
+        candidates=cands,
         strong=all(c.weak < NAME_LIKE for c in cands),
         name_like=all(c.method not in ("abbreviation", "demonym") for c in cands),
         country_code=codes.pop() if len(codes) == 1 else None,
         admin1=admin1s.pop() if len(admin1s) == 1 and all_places else None,
         has_division=any(c.method == "division" for c in cands),
+        has_capital=any(c.method == "capital" for c in cands),
+        has_country=any(c.kind == "country" for c in cands),
         homonym_countries=len({c.country_code for c in main}),
-        town=all(c.method == "city" and c.kind == "place" for c in cands),
+        town=town,
+        town_word=town and " " not in surface,
         site=all(c.kind == "place" or c.method == "capital" for c in cands),
         word_only=all(c.weak in (COMMON_WORD, SMALL_PLACE) for c in cands),
+        fixed=len(cands) == 1 and cands[0].kind == "country" and cands[0].method != "capital",
+        plain=len(cands) == 1 and cands[0].weak < NAME_LIKE,
+        given_name=surface in gaz.given_names,
+        person_name=surface in gaz.surnames or surface in gaz.given_names,
+        saint=_SAINT_POSSESSIVE.match(surface) is not None,
+        admin1_keys=tuple((c.country_code, c.admin1 or "") for c in cands),
+        main=tuple(i for i, c in enumerate(cands) if c.weak != SMALL_PLACE),
+        small=tuple(i for i, c in enumerate(cands) if c.weak == SMALL_PLACE),
     )
-    _READINGS[id(cands)] = (cands, found)
-    return found
 
 
 def _evidence(readings: list[tuple[str, str | None, str | None]]) -> Evidence:
@@ -346,15 +383,15 @@ def _backers(surfaces: set[str] | None, own: str) -> int:
 def _score(
     span: _Span,
     cand: Candidate,
-    division_cue: bool,
+    admin1_key: tuple[str, str],
     by_country: dict[str, set[str]],
     by_admin1: dict[tuple[str, str], set[str]],
-    comma_next: _Span | None,
 ) -> tuple[float, int]:
     """The candidate's score in this article, and how the article supports it.
 
     Support is 0 (none), 1 (another place of the same country) or 2 (the same state or province,
-    "<place>, <its division or country>", or a cue such as "the state of").
+    "<place>, <its division or country>", or a cue such as "the state of"). `admin1_key` is the
+    candidate's (country, admin1 or ""), precomputed in its `_Reading`.
     """
     score = cand.prior
     support = span.cue
@@ -362,12 +399,14 @@ def _score(
     if backers:
         score += COUNTRY_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
         support = 1
-    backers = _backers(by_admin1.get((cand.country_code, cand.admin1 or "")), span.surface)
-    if cand.weak == SMALL_PLACE and backers < 2:
-        backers = 0  # a small namesake needs its state named twice over ("Laurel County", "Ky.")
-    if cand.admin1 and backers:
-        score += ADMIN1_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
-        support = 2
+    if cand.admin1:  # a candidate without a state or province takes no support from one
+        backers = _backers(by_admin1.get(admin1_key), span.surface)
+        if cand.weak == SMALL_PLACE and backers < 2:
+            backers = 0  # a small namesake needs its state named twice ("Laurel County", "Ky.")
+        if backers:
+            score += ADMIN1_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
+            support = 2
+    comma_next = span.comma_next
     if comma_next is not None and any(
         d.country_code == cand.country_code
         and (d.kind == "country" or (d.method == "division" and d.admin1 == cand.admin1))
@@ -383,7 +422,7 @@ def _score(
     ):
         score += COMMA_SUPPORT  # "Atlanta, Georgia": the state that Atlanta is in
         support = 2
-    if cand.method == "division" and division_cue:
+    if span.division_cue and cand.method == "division":
         score += CUE_SUPPORT
         support = 2
     return score, support
@@ -415,15 +454,18 @@ def _local_story(
     span: _Span,
     cand: Candidate,
     support: int,
-    nxt: _Span | None,
-    division_cue: bool,
     by_country: dict[str, set[str]],
     by_admin1: dict[tuple[str, str], set[str]],
 ) -> bool:
     """Whether the article places `cand` itself: "<it>, <its state>", or mostly its own state."""
     if support < 2:
         return False
-    if span.follows_comma is not None or nxt is not None or division_cue or span.cue:
+    if (
+        span.follows_comma is not None
+        or span.comma_next is not None
+        or span.division_cue
+        or span.cue
+    ):
         return True
     local = _backers(by_admin1.get((cand.country_code, cand.admin1 or "")), span.surface)
     abroad = {
@@ -434,46 +476,59 @@ def _local_story(
 
 def _decide(
     span: _Span,
-    nxt: _Span | None,
-    division_cue: bool,
     by_country: dict[str, set[str]],
     by_admin1: dict[tuple[str, str], set[str]],
 ) -> tuple[Candidate | None, tuple[str, ...]]:
     """The best reading of a span (None: rejected), and the countries whose reading lost."""
     cands = span.candidates
+    reading = span.reading
+    keys = reading.admin1_keys
+    losers: tuple[str, ...] = ()
+    # A small namesake is weighed only when a comma or its own state in the article backs it.
+    pool: Sequence[int]
     if len(cands) == 1:
-        scored = [(*_score(span, cands[0], division_cue, by_country, by_admin1, nxt), 0, cands[0])]
+        pool = (0,)
+    elif span.comma_next is not None or span.follows_comma is not None:
+        pool = range(len(cands))
+    elif by_admin1 and reading.small:
+        pool = reading.main + tuple(i for i in reading.small if by_admin1.get(keys[i]))
     else:
-        scored = [
-            (*_score(span, c, division_cue, by_country, by_admin1, nxt), i, c)
-            for i, c in enumerate(cands)
-            if c.weak != SMALL_PLACE
-            or nxt is not None
-            or span.follows_comma is not None
-            or by_admin1.get((c.country_code, c.admin1 or ""))
-        ]
-        if not scored:
-            return None, ()
-        scored.sort(key=lambda t: (-t[0], t[2]))
-    _, support, _, best = scored[0]
-    capital = next((t for t in scored if t[3].method == "capital"), None)
-    if (
-        capital is not None
-        and best.kind == "place"
-        and capital[3].prior > best.prior
-        and not _local_story(span, best, support, nxt, division_cue, by_country, by_admin1)
-    ):
-        # A national capital yields to a smaller namesake only in a story about the namesake's
-        # own state: "Athens" beside a US mention is Greece's, "Athens, Ga." is not.
-        _, support, _, best = capital
+        pool = reading.main
+    if len(pool) == 1:
+        best = cands[pool[0]]
+        _, support = _score(span, best, keys[pool[0]], by_country, by_admin1)
+    elif not pool:
+        return None, ()
+    else:
+        # (-score, index, support, candidate): sorts best first, ties by gazetteer order
+        scored: list[tuple[float, int, int, Candidate]] = []
+        for i in pool:
+            score, support = _score(span, cands[i], keys[i], by_country, by_admin1)
+            scored.append((-score, i, support, cands[i]))
+        scored.sort()
+        _, _, support, best = scored[0]
+        if best.kind == "place" and reading.has_capital:
+            capital = next((t for t in scored if t[3].method == "capital"), None)
+            if (
+                capital is not None
+                and capital[3].prior > best.prior
+                and not _local_story(span, best, support, by_country, by_admin1)
+            ):
+                # A national capital yields to a smaller namesake only in a story about the
+                # namesake's own state: "Athens" beside a US mention is Greece's, "Athens, Ga."
+                # is not.
+                _, _, support, best = capital
+        losers = tuple(
+            c.country_code
+            for _, _, _, c in scored[1:]
+            if c.kind == "country" and c.country_code != best.country_code
+        )
     if (
         support == 0
         and best.method == "city"
         and (
             best.prior < LOCAL_NAMESAKE_CITY
-            or (
-                best.prior < BIG_NAME_LIKE_PLACE and _reading(span.candidates).homonym_countries > 1
-            )
+            or (best.prior < BIG_NAME_LIKE_PLACE and reading.homonym_countries > 1)
         )
         and any(
             len(surfaces - {span.surface}) >= 2
@@ -484,23 +539,17 @@ def _decide(
         return None, ()  # "Edmonton" among Cairns and Queensland: a local namesake we do not list
     if not _accepted(best, support, span.follows_comma is not None):
         return None, ()
-    losers = tuple(
-        c.country_code
-        for _, _, _, c in scored[1:]
-        if c.kind == "country" and c.country_code != best.country_code
-    )
     return best, losers
 
 
-def _resolve(spans: list[_Span], texts: dict[Field, str]) -> None:
+def _resolve(spans: list[_Span]) -> None:
     """Choose each span's reading: first from the unambiguous spans, then again from all choices."""
-    unambiguous = []
-    for s in spans:
-        reading = _reading(s.candidates)
-        if reading.strong:
-            unambiguous.append((s.surface, reading.country_code, reading.admin1))
-    _choose(spans, texts, _evidence(unambiguous))
-    if all(len(s.candidates) == 1 and s.candidates[0].weak < NAME_LIKE for s in spans):
+    unambiguous = [
+        (s.surface, s.reading.country_code, s.reading.admin1) for s in spans if s.reading.strong
+    ]
+    first = _evidence(unambiguous)
+    _choose(spans, first)
+    if all(s.reading.plain for s in spans):
         return  # nothing was ambiguous: a second round would change nothing
     by_country, _ = _evidence(
         [(s.surface, *_chosen_reading(s.chosen)) for s in spans if s.chosen is not None]
@@ -515,41 +564,43 @@ def _resolve(spans: list[_Span], texts: dict[Field, str]) -> None:
             if s.chosen is not None and s.chosen.method == "division"
         ]
     )
-    _choose(spans, texts, (by_country, by_admin1))
+    if by_country == first[0] and by_admin1 == first[1]:
+        return  # the choices depend only on the evidence: the same evidence, the same choices
+    _choose(spans, (by_country, by_admin1))
 
 
-def _choose(spans: list[_Span], texts: dict[Field, str], evidence: Evidence) -> None:
+def _choose(spans: list[_Span], evidence: Evidence) -> None:
     by_country, by_admin1 = evidence
-    comma_next: dict[int, _Span] = {}
-    for span in spans:
-        if span.follows_comma is not None:
-            comma_next[id(span.follows_comma)] = span
     # Spans with the same surface and no comma or cue of their own get the same reading.
     decided: dict[object, tuple[Candidate | None, tuple[str, ...]]] = {}
     placed: dict[str, Candidate] = {}  # surfaces that a comma or cue placed
     lost: set[str] = set()
     for span in spans:
-        cands = span.candidates
-        if len(cands) == 1 and cands[0].kind == "country" and cands[0].method != "capital":
-            span.chosen = cands[0]  # "Japan", "U.S.", "Japanese": nothing to weigh
+        if span.reading.fixed:
+            span.chosen = span.candidates[0]  # "Japan", "U.S.", "Japanese": nothing to weigh
             continue
-        nxt = comma_next.get(id(span))
-        division_cue = _reading(cands).has_division and _division_cue(texts[span.field], span)
-        key: object = span.surface
-        if nxt is not None or span.follows_comma is not None or span.cue or division_cue:
-            key = (span.surface, id(nxt), id(span.follows_comma), span.cue, division_cue)
-        if key not in decided:
-            decided[key] = _decide(span, nxt, division_cue, by_country, by_admin1)
-        span.chosen, losers = decided[key]
-        lost.update(losers)
-        if key != span.surface and span.chosen is not None:
+        nxt, prev = span.comma_next, span.follows_comma
+        own = nxt is not None or prev is not None or span.cue or span.division_cue
+        key: object = (
+            (span.surface, id(nxt), id(prev), span.cue, span.division_cue) if own else span.surface
+        )
+        found = decided.get(key)
+        if found is None:
+            found = decided[key] = _decide(span, by_country, by_admin1)
+        span.chosen, losers = found
+        if losers:
+            lost.update(losers)
+        if own and span.chosen is not None:
             placed[span.surface] = span.chosen
     # One sense per article: once "Paris, Tex." is placed, every other "Paris" there follows it.
-    for span in spans:
-        chosen = placed.get(span.surface)
-        if chosen is not None and span.chosen is not None and span.chosen != chosen:
-            span.chosen = chosen
+    if placed:
+        for span in spans:
+            chosen = placed.get(span.surface)
+            if chosen is not None and span.chosen is not None and span.chosen != chosen:
+                span.chosen = chosen
     # "Georgian" follows "Georgia": if the country lost to the US state, its demonym goes too.
+    if not lost:
+        return
     for span in spans:
         chosen = span.chosen
         if (
@@ -603,5 +654,5 @@ def extract_mentions(title: str, body: str) -> list[Mention]:
         return []
     spans = _person_filter(gaz, spans, texts)
     _link_commas(spans, texts)
-    _resolve(spans, texts)
+    _resolve(spans)
     return [_to_mention(gaz, s, texts[s.field]) for s in spans if s.chosen is not None]
