@@ -13,6 +13,7 @@ is treated as possibly partial: it never becomes a title, and a partial chrome l
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -275,11 +276,24 @@ def publisher_from_image_url(url: str) -> str | None:
 
 
 def _split_lines(text: str) -> list[_Line]:
-    """Non-blank, space-normalized lines, each knowing if a blank preceded it and if it is cut."""
+    """Non-blank, space-normalized lines, each knowing if a blank preceded it and if it is cut.
+
+    Each line is NFC with every whitespace run as one space and no space at its ends. That is
+    `normalize_space` of the whole text followed by " ".join(line.split()) per line, done with
+    less work: str.split() already folds the odd spaces normalize_space maps, except the
+    zero-width space (not whitespace to Python), so only NFC and that one replacement are left
+    to do on the whole text.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     cut = not text.endswith("\n")
-    # One pass over the whole text: spacing never spans a newline, so this equals per-line.
-    raw = normalize_space(text).split("\n")
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        if "\u200b" in text:
+            text = text.replace("\u200b", " ")
+    # Stripping the whole text (not just its lines) matches normalize_space: leading blank lines
+    # don't mark the first line, and trailing whitespace moves the cut to the last real line.
+    raw = text.strip().split("\n")
+    last = len(raw) - 1
     out: list[_Line] = []
     blank = False
     for index, line in enumerate(raw):
@@ -287,8 +301,7 @@ def _split_lines(text: str) -> list[_Line]:
         if not clean:
             blank = True
             continue
-        partial = cut and index == len(raw) - 1
-        out.append(_Line(clean, blank, partial))
+        out.append(_Line(clean, blank, cut and index == last))
         blank = False
     if out and out[-1].partial and _is_chrome_prefix(out[-1].text):
         out.pop()
