@@ -72,3 +72,17 @@ def sha256_of(path: str, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_and_hash(path: str) -> tuple[str, bytes]:
+    """The whole file's bytes and their hex SHA-256, from one read.
+
+    For files that are parsed whole anyway (everything up to the size limit): hashing with
+    `sha256_of` and then opening the file again to parse it reads it twice and, through a
+    buffered reader asked for `max_file_bytes + 1`, allocates a limit-sized buffer per file.
+    Unbuffered `readall` sizes one buffer from fstat and reads it in one call. The hash always
+    matches the bytes returned, even if the file changes while it is read.
+    """
+    with open(path, "rb", buffering=0) as handle:
+        data = handle.readall()
+    return hashlib.sha256(data).hexdigest(), data

@@ -97,22 +97,33 @@ def too_large(size: int, limits: Limits) -> Reject:
                   f"{limits.max_file_bytes // (1024 * 1024)} MiB (NEWSMILL_MAX_FILE_MB)")
 
 
-def read_dump(stream: BinaryIO, *, size: int, captured_at: datetime, limits: Limits,
+def read_dump(stream: BinaryIO | bytes, *, size: int, captured_at: datetime, limits: Limits,
               name: str = "") -> Dump:
     """Recognise a dump by its content and return its parsed items (lazy for WARC).
+
+    `stream` is an open binary file or the file's bytes (from `warehouse.rawfiles.read_and_hash`,
+    which spares a second read); both give the same result. `size` is the file size the limits
+    are checked against.
 
     `name` matters only for plain text with no markers at all (a title line and prose): that is
     read as an article only from a file named `.txt` (or `.txt.gz`), so licences and notes are not.
     """
     from transforms.formats.warc import iter_warc, looks_like_warc
 
-    head = stream.read(SNIFF_BYTES)
-    stream.seek(0)
+    if isinstance(stream, bytes):
+        head = stream[:SNIFF_BYTES]
+    else:
+        head = stream.read(SNIFF_BYTES)
+        stream.seek(0)
     if is_warc_head(head):
-        return Dump("warc", iter_warc(stream, captured_at=captured_at))
+        source = io.BytesIO(stream) if isinstance(stream, bytes) else stream
+        return Dump("warc", iter_warc(source, captured_at=captured_at))
     if size > limits.max_file_bytes:
         return Dump("unknown", _single(too_large(size, limits)))
-    data = stream.read(limits.max_file_bytes + 1)
+    if isinstance(stream, bytes):
+        data = stream[: limits.max_file_bytes + 1]  # the bytes object itself when shorter
+    else:
+        data = stream.read(limits.max_file_bytes + 1)
     compression = ""
     if data.startswith(GZIP_MAGIC):
         inflated = _gunzip(data, limits.max_decompressed_bytes)
