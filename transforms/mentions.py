@@ -18,9 +18,9 @@ match is read the way a careful human would, with the whole article as context:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from transforms.gazetteer import (
     AFTER_COMMA,
@@ -31,7 +31,7 @@ from transforms.gazetteer import (
     Gazetteer,
     load_gazetteer,
 )
-from transforms.records import Field, Mention
+from transforms.records import Field, Mention, MentionKind
 
 COUNTRY_SUPPORT = 1.5  # another place of the same country elsewhere in the article
 MORE_SUPPORT = 0.75  # for each further supporting surface, up to two more
@@ -130,26 +130,42 @@ def _surname_like(gaz: Gazetteer, word: str, country_words: set[str]) -> bool:
     return word in gaz.surnames or not _is_common(gaz, word.lower())
 
 
-@dataclass(frozen=True, slots=True)
 class _ArticleWords:
-    places: set[str]  # every matched surface
-    countries: set[str]  # matched surfaces that can be a country
+    """The article's matched surfaces, as sets built on first use (most articles need neither)."""
+
+    __slots__ = ("_countries", "_places", "_spans")
+
+    def __init__(self, spans: list[_Span]) -> None:
+        self._spans = spans
+        self._places: set[str] | None = None
+        self._countries: set[str] | None = None
+
+    @property
+    def places(self) -> set[str]:
+        """Every matched surface."""
+        if self._places is None:
+            self._places = {s.surface for s in self._spans}
+        return self._places
+
+    @property
+    def countries(self) -> set[str]:
+        """The matched surfaces that can be a country."""
+        if self._countries is None:
+            self._countries = {s.surface for s in self._spans if s.reading.has_country}
+        return self._countries
 
 
 def _person_filter(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) -> list[_Span]:
     """Drop spans that are part of a person's name, and every repeat of a found surname."""
-    words = _ArticleWords(
-        places={s.surface for s in spans},
-        countries={s.surface for s in spans if s.reading.has_country},
-    )
+    words = _ArticleWords(spans)
     surnames: set[str] = set()
     given: set[str] = set()
-    keep: list[_Span] = []
-    for span in spans:
-        if not span.reading.name_like or not _is_person_part(
-            gaz, span, texts, words, surnames, given
-        ):
-            keep.append(span)
+    keep = [
+        span
+        for span in spans
+        if not span.reading.name_like
+        or not _is_person_part(gaz, span, texts, words, surnames, given)
+    ]
     if not surnames and not given:
         return keep
     # A surname stays the person's ("Landau said"); a given name does too unless it is written as
@@ -283,7 +299,7 @@ def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
         previous = span
 
 
-Evidence = tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]
+_K = TypeVar("_K")  # an evidence key: a country code, or (country code, admin1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +332,7 @@ class _Reading:
     admin1_keys: tuple[tuple[str, str], ...]  # (country, admin1 or "") of each candidate
     main: tuple[int, ...]  # indexes of the candidates that are no small namesake
     small: tuple[int, ...]  # indexes of the small namesakes ("London", Kentucky)
+    sure: tuple[bool, ...]  # per candidate: once it is the best reading, nothing can reject it
 
 
 # By gazetteer pattern index. There is one gazetteer per process (load_gazetteer is cached), so
@@ -330,6 +347,7 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
     admin1s = {c.admin1 for c in main}
     all_places = all(c.kind == "place" or c.method == "capital" for c in main)
     town = all(c.method == "city" and c.kind == "place" for c in cands)
+    homonym_countries = len({c.country_code for c in main})
     return _Reading(
         surface=surface,
         candidates=cands,
@@ -340,7 +358,7 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
         has_division=any(c.method == "division" for c in cands),
         has_capital=any(c.method == "capital" for c in cands),
         has_country=any(c.kind == "country" for c in cands),
-        homonym_countries=len({c.country_code for c in main}),
+        homonym_countries=homonym_countries,
         town=town,
         town_word=town and " " not in surface,
         site=all(c.kind == "place" or c.method == "capital" for c in cands),
@@ -353,20 +371,22 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
         admin1_keys=tuple((c.country_code, c.admin1 or "") for c in cands),
         main=tuple(i for i, c in enumerate(cands) if c.weak != SMALL_PLACE),
         small=tuple(i for i, c in enumerate(cands) if c.weak == SMALL_PLACE),
+        sure=tuple(_sure(c, homonym_countries) for c in cands),
     )
 
 
-def _evidence(readings: list[tuple[str, str | None, str | None]]) -> Evidence:
-    """Which surfaces support each country and each (country, admin1)."""
-    by_country: dict[str, set[str]] = defaultdict(set)
-    by_admin1: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for surface, code, admin1 in readings:
-        if code is None:
-            continue
-        by_country[code].add(surface)
-        if admin1:
-            by_admin1[(code, admin1)].add(surface)
-    return by_country, by_admin1
+def _sure(cand: Candidate, homonym_countries: int) -> bool:
+    """Whether `cand`, as a span's best reading, stands whatever the article says around it.
+
+    It is so when `_decide` could drop it neither as a local namesake nor as unsupported: its
+    acceptance only grows with support, so accepted without any support is accepted always.
+    """
+    if cand.method == "city" and (
+        cand.prior < LOCAL_NAMESAKE_CITY
+        or (cand.prior < BIG_NAME_LIKE_PLACE and homonym_countries > 1)
+    ):
+        return False
+    return _accepted(cand, 0, False)
 
 
 def _chosen_reading(c: Candidate) -> tuple[str, str | None]:
@@ -395,12 +415,15 @@ def _score(
     """
     score = cand.prior
     support = span.cue
-    backers = _backers(by_country.get(cand.country_code), span.surface)
+    surface = span.surface
+    surfaces = by_country.get(cand.country_code)
+    backers = len(surfaces) - (surface in surfaces) if surfaces else 0  # see _backers
     if backers:
         score += COUNTRY_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
         support = 1
     if cand.admin1:  # a candidate without a state or province takes no support from one
-        backers = _backers(by_admin1.get(admin1_key), span.surface)
+        surfaces = by_admin1.get(admin1_key)
+        backers = len(surfaces) - (surface in surfaces) if surfaces else 0
         if cand.weak == SMALL_PLACE and backers < 2:
             backers = 0  # a small namesake needs its state named twice ("Laurel County", "Ky.")
         if backers:
@@ -496,6 +519,8 @@ def _decide(
         pool = reading.main
     if len(pool) == 1:
         best = cands[pool[0]]
+        if reading.sure[pool[0]]:
+            return best, ()  # one reading to weigh, and nothing can reject it
         _, support = _score(span, best, keys[pool[0]], by_country, by_admin1)
     elif not pool:
         return None, ()
@@ -544,33 +569,54 @@ def _decide(
 
 def _resolve(spans: list[_Span]) -> None:
     """Choose each span's reading: first from the unambiguous spans, then again from all choices."""
-    unambiguous = [
-        (s.surface, s.reading.country_code, s.reading.admin1) for s in spans if s.reading.strong
-    ]
-    first = _evidence(unambiguous)
-    _choose(spans, first)
-    if all(s.reading.plain for s in spans):
+    by_country: dict[str, set[str]] = {}
+    by_admin1: dict[tuple[str, str], set[str]] = {}
+    plain = True
+    for span in spans:
+        reading = span.reading
+        if not reading.plain:
+            plain = False
+        if reading.strong and reading.country_code is not None:
+            _support(by_country, reading.country_code, span.surface)
+            if reading.admin1:
+                _support(by_admin1, (reading.country_code, reading.admin1), span.surface)
+    _choose(spans, by_country, by_admin1)
+    if plain:
         return  # nothing was ambiguous: a second round would change nothing
-    by_country, _ = _evidence(
-        [(s.surface, *_chosen_reading(s.chosen)) for s in spans if s.chosen is not None]
-    )
-    # States and provinces count as chosen; a chosen city ("London" -> England) is too weak a
-    # reason to move another name to a small town of that state.
-    _, by_admin1 = _evidence(
-        unambiguous
-        + [
-            (s.surface, *_chosen_reading(s.chosen))
-            for s in spans
-            if s.chosen is not None and s.chosen.method == "division"
-        ]
-    )
-    if by_country == first[0] and by_admin1 == first[1]:
+    chosen_by_country: dict[str, set[str]] = {}
+    more_admin1 = False
+    for span in spans:
+        chosen = span.chosen
+        if chosen is None:
+            continue
+        code, admin1 = _chosen_reading(chosen)
+        _support(chosen_by_country, code, span.surface)
+        # States and provinces count as chosen; a chosen city ("London" -> England) is too weak
+        # a reason to move another name to a small town of that state.
+        if chosen.method == "division" and admin1:
+            more_admin1 = _support(by_admin1, (code, admin1), span.surface) or more_admin1
+    if not more_admin1 and chosen_by_country == by_country:
         return  # the choices depend only on the evidence: the same evidence, the same choices
-    _choose(spans, (by_country, by_admin1))
+    _choose(spans, chosen_by_country, by_admin1)
 
 
-def _choose(spans: list[_Span], evidence: Evidence) -> None:
-    by_country, by_admin1 = evidence
+def _support(evidence: dict[_K, set[str]], key: _K, surface: str) -> bool:
+    """Add `surface` to the surfaces that support `key`; whether it was not there yet."""
+    surfaces = evidence.get(key)
+    if surfaces is None:
+        evidence[key] = {surface}
+        return True
+    if surface in surfaces:
+        return False
+    surfaces.add(surface)
+    return True
+
+
+def _choose(
+    spans: list[_Span],
+    by_country: dict[str, set[str]],
+    by_admin1: dict[tuple[str, str], set[str]],
+) -> None:
     # Spans with the same surface and no comma or cue of their own get the same reading.
     decided: dict[object, tuple[Candidate | None, tuple[str, ...]]] = {}
     placed: dict[str, Candidate] = {}  # surfaces that a comma or cue placed
@@ -617,28 +663,37 @@ def _choose(spans: list[_Span], evidence: Evidence) -> None:
             span.chosen = None
 
 
-def _to_mention(gaz: Gazetteer, span: _Span, text: str) -> Mention:
-    c = span.chosen
-    assert c is not None
-    kind, method, name, gid = c.kind, c.method, c.name, c.geonames_id
-    if c.method == "capital":
-        if _LOCATIVE.search(text, max(0, span.start - 12), span.start):
-            kind, method = "place", "city"  # "talks in Tokyo": the city itself
-        else:
-            name, gid = gaz.country_names.get(c.country_code, c.name), None
-    elif kind == "country":
-        gid = None
-    return Mention(
-        kind=kind,
-        country_code=c.country_code,
-        name=name,
-        surface=span.surface,
-        field=span.field,
-        start=span.start,
-        end=span.end,
-        method=method,
-        geonames_id=gid,
-    )
+def _mentions(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) -> list[Mention]:
+    """The Mention of each span with a chosen reading, in span order."""
+    found = []
+    for span in spans:
+        c = span.chosen
+        if c is None:
+            continue
+        method, name, gid = c.method, c.name, c.geonames_id
+        kind: MentionKind = c.kind
+        if method == "capital":
+            if _LOCATIVE.search(texts[span.field], max(0, span.start - 12), span.start):
+                kind, method = "place", "city"  # "talks in Tokyo": the city itself
+            else:
+                name, gid = gaz.country_names.get(c.country_code, c.name), None
+        elif kind == "country":
+            gid = None
+        # Positional, in the field order of records.Mention: this runs for every mention
+        found.append(
+            Mention(
+                kind,
+                c.country_code,
+                name,
+                span.surface,
+                span.field,
+                span.start,
+                span.end,
+                method,
+                gid,
+            )  # fmt: skip
+        )
+    return found
 
 
 def extract_mentions(title: str, body: str) -> list[Mention]:
@@ -655,4 +710,4 @@ def extract_mentions(title: str, body: str) -> list[Mention]:
     spans = _person_filter(gaz, spans, texts)
     _link_commas(spans, texts)
     _resolve(spans)
-    return [_to_mention(gaz, s, texts[s.field]) for s in spans if s.chosen is not None]
+    return _mentions(gaz, spans, texts)
