@@ -15,11 +15,13 @@ from warehouse.api import json_value
 
 EPILOG_RUN = """Example:
   newsmill run --raw raw --data data
+  newsmill run --data s3://bucket/newsmill          # work in a local copy, publish to the URL
   newsmill run --captured-at 2025-07-19T09:00:00Z   # resolve "3 hours ago" against this time
 """
 EPILOG_QUERY = """Example:
   newsmill query "select country_code, articles from mentions_by_country limit 5"
   newsmill query "select * from country_pairs" --format csv > pairs.csv
+  newsmill query "select count(*) from article" --data s3://bucket/newsmill
 """
 EPILOG_VIEWS = """Example:
   newsmill views
@@ -33,15 +35,16 @@ EPILOG_REPORT = """Example:
   newsmill report                                 # writes report.html from data/
   newsmill report --data data --out /tmp/news.html
 """
+DATA_HELP = ("warehouse folder, or an fsspec URL such as s3://bucket/prefix "
+             "(default data/, or NEWSMILL_DATA)")
 READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings()
+    settings = load_settings().with_data(getattr(args, "data", None))
     captured = getattr(args, "captured_at", None)
     return settings.with_overrides(
         raw_dir=local_folder(getattr(args, "raw", None)),
-        data_dir=local_folder(getattr(args, "data", None)),
         captured_at=parse_captured_at(captured) if captured else None,
         workers=getattr(args, "workers", None),
         dask_address=getattr(args, "dask", None),
@@ -57,11 +60,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"newsmill: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
         return 2
     from flows.pipeline import ChecksFailed, run_pipeline
+    from warehouse.remote import RemoteConflict
     from warehouse.store import WarehouseBusy
 
     try:
         summary = run_pipeline(settings)
-    except WarehouseBusy as err:
+    except (WarehouseBusy, RemoteConflict) as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 3
     except ChecksFailed as err:
@@ -102,16 +106,19 @@ def format_summary(summary: Any) -> str:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    """Run read-only SQL against the views file."""
+    """Run read-only SQL against the views (the views file, or views over a data URL)."""
     import duckdb
 
+    from warehouse.api import NoWarehouse, open_warehouse
+
     settings = _settings(args)
-    views_path = settings.data_dir / "newsmill.duckdb"
-    if not views_path.exists():
-        print(f"newsmill: no warehouse at {settings.data_dir}; run `newsmill run` first",
+    try:
+        connection = open_warehouse(settings.data_location)
+    except NoWarehouse:
+        print(f"newsmill: no warehouse at {settings.data_location}; run `newsmill run` first",
               file=sys.stderr)
         return 2
-    with duckdb.connect(str(views_path), read_only=True) as con:
+    with connection as con:
         try:
             statements = con.extract_statements(args.sql)
             for statement in statements:
@@ -170,6 +177,10 @@ def cmd_views(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the pipeline on a cron schedule through a Prefect server (concurrency limit 1)."""
     settings = _settings(args).with_overrides(cron=args.cron)
+    if settings.data_url:
+        print("newsmill: serve takes a data folder; for a data URL, schedule `newsmill run "
+              "--data URL` (cron, systemd timer)", file=sys.stderr)
+        return 2
     if not settings.raw_dir.is_dir():
         print(f"newsmill: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
         return 2
@@ -188,7 +199,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from warehouse.report import write_report
 
     settings = _settings(args)
-    written = write_report(settings.data_dir, Path(args.out))
+    written = write_report(settings.data_location, Path(args.out))  # type: ignore[arg-type]
     source = written.generation or "an empty warehouse (run `newsmill run` first)"
     print(f"newsmill: wrote {written.path} ({written.charts} charts from {source})")
     return 0
@@ -205,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description=cmd_run.__doc__, epilog=EPILOG_RUN,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--raw", help="folder of raw dumps (default raw/, or NEWSMILL_RAW)")
-    run.add_argument("--data", help="warehouse folder (default data/, or NEWSMILL_DATA)")
+    run.add_argument("--data", help=DATA_HELP)
     run.add_argument("--captured-at", help="capture time for relative dates such as "
                      "'3 hours ago' (ISO 8601; default: each file's modification time)")
     run.add_argument("--workers", type=int, help="parser processes (default: all cores)")
@@ -218,14 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
                            description=cmd_query.__doc__, epilog=EPILOG_QUERY,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     query.add_argument("sql", help="one SELECT statement (views: see `newsmill views`)")
-    query.add_argument("--data", help="warehouse folder (default data/, or NEWSMILL_DATA)")
+    query.add_argument("--data", help=DATA_HELP)
     query.add_argument("--format", choices=["table", "csv", "json"], default="table")
     query.set_defaults(func=cmd_query)
 
     views = sub.add_parser("views", help="list every view with its description",
                            description=cmd_views.__doc__, epilog=EPILOG_VIEWS,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    views.add_argument("--data", help="warehouse folder (default data/, or NEWSMILL_DATA)")
+    views.add_argument("--data", help=DATA_HELP)
     views.set_defaults(func=cmd_views)
 
     serve = sub.add_parser("serve", help="run the pipeline on a schedule via a Prefect server",
@@ -240,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="one offline HTML report of the views, with charts",
                             description=cmd_report.__doc__, epilog=EPILOG_REPORT,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    report.add_argument("--data", help="warehouse folder (default data/, or NEWSMILL_DATA)")
+    report.add_argument("--data", help=DATA_HELP)
     report.add_argument("--out", default="report.html", help="HTML file to write "
                         "(default report.html)")
     report.set_defaults(func=cmd_report)

@@ -5,7 +5,10 @@ Every path, limit and schedule comes from here; other modules receive values as 
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +22,7 @@ class Settings:
     """Everything a run needs to know about where data lives and how far to trust input."""
 
     raw_dir: Path
-    data_dir: Path
+    data_dir: Path  # the warehouse folder; for a data URL, the local working copy of it
     cron: str
     captured_at: datetime | None  # None: each dump's file mtime is its capture time
     max_file_bytes: int  # larger raw files (other than WARC) are refused
@@ -31,18 +34,35 @@ class Settings:
     pause_at: str | None = None
     wait_for_lock: bool = False  # queue behind a run that holds the data folder instead of exiting
     show_progress: bool = False  # print "dumps done N / total" to stderr (a terminal user's run)
+    # An fsspec URL (s3://bucket/prefix) the warehouse is published to; data_dir is then the local
+    # working copy under cache_dir. None: data_dir itself is the warehouse.
+    data_url: str | None = None
+    cache_dir: Path = Path(".cache/newsmill")  # load_settings puts it under the home folder
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None values of `changes` applied (CLI flags over environment)."""
         given = {key: value for key, value in changes.items() if value is not None}
         return replace(self, **given)  # type: ignore[arg-type]
 
+    def with_data(self, value: str | None) -> Settings:
+        """A copy whose warehouse is `value` (a folder or an fsspec URL); None changes nothing."""
+        if not value:
+            return self
+        data_dir, data_url = data_location(value, self.cache_dir)
+        return replace(self, data_dir=data_dir, data_url=data_url)
+
+    @property
+    def data_location(self) -> str:
+        """Where readers find the warehouse: the URL, or the data folder."""
+        return self.data_url or str(self.data_dir)
+
 
 def local_folder(value: str | None) -> Path | None:
     """A folder from a flag or variable; file:// URLs are local too. Other URLs are refused.
 
-    The warehouse publishes atomically with hard links, symlinks and rename, which object stores
-    (s3://, gs://) lack; without this check Path() would quietly turn "s3://b/x" into "s3:/b/x".
+    Used for raw/, which is scanned by size and mtime and read by parse workers; without this
+    check Path() would quietly turn "s3://b/x" into "s3:/b/x". (The data folder may be a URL:
+    see data_location.)
     """
     if not value:
         return None
@@ -50,10 +70,36 @@ def local_folder(value: str | None) -> Path | None:
         return Path(value.removeprefix("file://"))
     if "://" in value:
         raise SystemExit(
-            f"newsmill: {value!r}: object-store URLs are not supported; use a local or "
-            "network-mounted folder (the warehouse publishes with hard links, symlinks and "
-            "atomic rename)")
+            f"newsmill: {value!r}: object-store URLs are not supported for the raw folder; "
+            "use a local or network-mounted folder (a data folder may be a URL)")
     return Path(value)
+
+
+def data_location(value: str, cache_dir: Path) -> tuple[Path, str | None]:
+    """The data folder and, for an fsspec URL such as s3://bucket/newsmill, that URL.
+
+    A run cannot build a generation on an object store (no rename, hard links or symlinks), so
+    for a URL it works in a local copy, one folder per URL under `cache_dir`, and publishes to the
+    URL from there (warehouse/remote.py).
+    """
+    if "://" not in value or value.startswith("file://"):
+        return local_folder(value) or Path("data"), None
+    url = value.rstrip("/")
+    protocol, _, rest = url.partition("://")
+    if not re.fullmatch(r"[a-z][a-z0-9+.-]*", protocol) or not rest.strip("/"):
+        raise SystemExit(f"newsmill: {value!r} is neither a folder nor a URL such as "
+                         "s3://bucket/prefix")
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{protocol}-{rest}").strip("-")[:80]
+    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+    return cache_dir / f"{slug}-{digest}", url
+
+
+def _cache_dir(env: Mapping[str, str]) -> Path:
+    """NEWSMILL_CACHE, else $XDG_CACHE_HOME/newsmill, else ~/.cache/newsmill."""
+    if env.get("NEWSMILL_CACHE"):
+        return Path(env["NEWSMILL_CACHE"])
+    base = env.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "newsmill"
 
 
 def _int(name: str, default: int) -> int:
@@ -78,9 +124,13 @@ def parse_captured_at(value: str) -> datetime:
 def load_settings() -> Settings:
     """Read NEWSMILL_* variables, falling back to the documented defaults."""
     env = os.environ
+    cache_dir = _cache_dir(env)
+    data_dir, data_url = data_location(env.get("NEWSMILL_DATA") or "data", cache_dir)
     return Settings(
         raw_dir=local_folder(env.get("NEWSMILL_RAW")) or Path("raw"),
-        data_dir=local_folder(env.get("NEWSMILL_DATA")) or Path("data"),
+        data_dir=data_dir,
+        data_url=data_url,
+        cache_dir=cache_dir,
         cron=env.get("NEWSMILL_CRON", DEFAULT_CRON),
         captured_at=_captured_at(env.get("NEWSMILL_CAPTURED_AT")),
         max_file_bytes=_int("NEWSMILL_MAX_FILE_MB", 256) * MiB,

@@ -31,6 +31,7 @@ from transforms.formats.detect import Limits  # noqa: E402
 from warehouse import ledger, rawfiles, views  # noqa: E402
 from warehouse.ingest import BatchResult, DumpOutcome, ingest_batch  # noqa: E402
 from warehouse.merge import MergeCounts, Merger  # noqa: E402
+from warehouse.remote import Mirror, RemoteConflict, RemoteWarehouse  # noqa: E402
 from warehouse.store import Generation, Warehouse  # noqa: E402
 
 TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -121,6 +122,42 @@ def publish_generation(store: Warehouse, generation: Generation,
     views.write_views_file(store.views_path, generation)
 
 
+def _retry_unless_conflict(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry network trouble, not a conflict with another writer (retrying cannot fix that)."""
+    try:
+        state.result()
+    except RemoteConflict:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@task(**TASK_OPTIONS, retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_unless_conflict)
+def pull_remote(store: Warehouse, data_url: str | None) -> Mirror | None:
+    """For a data URL: bring the local working copy to the generation published there."""
+    if data_url is None:
+        return None
+    mirror = Mirror(RemoteWarehouse(data_url), store)
+    pulled = mirror.pull()
+    if pulled:
+        get_run_logger().info("pulled %s from %s", pulled, data_url)
+    return mirror
+
+
+@task(**TASK_OPTIONS, retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_unless_conflict)
+def push_remote(mirror: Mirror, pause_at: str | None = None) -> str | None:
+    """Upload the local published generation to the data URL, committing with CURRENT last.
+    Returns the URL's published generation (None while it has none)."""
+    staged = mirror.stage()
+    if staged is None:
+        return mirror.remote.current_name()
+    pause_point(pause_at, "push")
+    name = mirror.commit(staged)
+    get_run_logger().info("pushed %s to %s", name, mirror.remote.url)
+    return name
+
+
 def pause_point(pause_at: str | None, point: str) -> None:
     """Test hook (NEWSMILL_TEST_PAUSE_AT): announce `point` on stderr and wait to be killed."""
     if pause_at == point:
@@ -173,9 +210,10 @@ def newsmill_flow(settings: Settings) -> RunSummary:
     started_at = datetime.now(UTC)
     store = Warehouse(settings.data_dir)
     summary = RunSummary(run_id=f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
-                         data_dir=str(store.data_dir))
+                         data_dir=settings.data_url or str(store.data_dir))
     stage = _Stopwatch(summary.stage_seconds)
     with store.lock(wait=settings.wait_for_lock):
+        mirror = pull_remote(store, settings.data_url)
         current = store.current()
         files = scan_raw(settings.raw_dir)
         plan = plan_run(files, current)
@@ -206,8 +244,11 @@ def newsmill_flow(settings: Settings) -> RunSummary:
             summary.published = True
             logger.info("published %s: %d new articles, %d refused inputs", generation.name,
                         summary.counts.new, summary.rejects)
+        if mirror is not None:
+            summary.generation = push_remote(mirror, settings.pause_at)
+            stage.lap("push")
         published = store.current()
-        summary.generation = published.name if published else None
+        summary.generation = summary.generation or (published.name if published else None)
         summary.top_countries = top_countries(store)
     summary.seconds = time.perf_counter() - started
     return summary

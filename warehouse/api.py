@@ -12,12 +12,17 @@
 A connection sees the warehouse as it was when it was opened; a later `newsmill run` publishes a
 new views file, so reopen to see it. Connections are read-only, but temporary tables and
 registered DataFrames still work.
+
+`data_dir` may also be an fsspec URL that `newsmill run --data URL` publishes to, such as
+s3://bucket/newsmill: the connection is then an in-memory DuckDB database whose views read the
+URL's published generation through the fsspec filesystem (credentials and endpoint as the
+filesystem finds them, e.g. AWS_PROFILE or AWS_ENDPOINT_URL for s3fs, or `storage_options`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -39,10 +44,20 @@ class NoWarehouse(FileNotFoundError):
     """The data folder has no views file yet: nothing was ever published there."""
 
 
-def open_warehouse(data_dir: str | Path = "data") -> duckdb.DuckDBPyConnection:
-    """A read-only DuckDB connection to `data_dir`'s views file, with every view and `country`."""
+def open_warehouse(data_dir: str | Path = "data", *,
+                   storage_options: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with every view and `country`: read-only on `data_dir`'s views file,
+    or in memory over the published Parquet when `data_dir` is a URL (s3://bucket/prefix)."""
     import duckdb
 
+    from warehouse.remote import RemoteWarehouse, is_url
+
+    if is_url(data_dir):
+        remote = RemoteWarehouse(str(data_dir), storage_options, listings_cache=True)
+        try:
+            return remote.connect()
+        except FileNotFoundError as err:
+            raise NoWarehouse(str(err)) from err
     path = Path(data_dir) / VIEWS_FILE
     if not path.exists():
         raise NoWarehouse(f"no warehouse at {Path(data_dir)} ({path} is missing); "
@@ -58,21 +73,23 @@ def relation_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def query_df(sql: str, params: Sequence[Any] | None = None, *, data_dir: str | Path = "data",
-             engine: Engine = "pandas", con: duckdb.DuckDBPyConnection | None = None) -> Any:
+             engine: Engine = "pandas", con: duckdb.DuckDBPyConnection | None = None,
+             storage_options: Mapping[str, Any] | None = None) -> Any:
     """Run SQL over the views and return the result as a pandas, polars or Arrow table."""
     _check_engine(engine)
     if con is not None:
         return _fetch(con, sql, params, engine)
-    with open_warehouse(data_dir) as own:
+    with open_warehouse(data_dir, storage_options=storage_options) as own:
         return _fetch(own, sql, params, engine)
 
 
 def view_df(name: str, *, data_dir: str | Path = "data", engine: Engine = "pandas",
-            con: duckdb.DuckDBPyConnection | None = None, limit: int | None = None) -> Any:
+            con: duckdb.DuckDBPyConnection | None = None, limit: int | None = None,
+            storage_options: Mapping[str, Any] | None = None) -> Any:
     """One view (or the `country` table) as a DataFrame, in the view's own row order."""
     _check_engine(engine)
     if con is None:
-        with open_warehouse(data_dir) as own:
+        with open_warehouse(data_dir, storage_options=storage_options) as own:
             return view_df(name, engine=engine, con=own, limit=limit)
     known = relation_names(con)
     if name not in known:
@@ -82,7 +99,8 @@ def view_df(name: str, *, data_dir: str | Path = "data", engine: Engine = "panda
 
 
 def table_df(name: str, *, data_dir: str | Path = "data", engine: Engine = "pandas",
-             columns: Sequence[str] | None = None) -> Any:
+             columns: Sequence[str] | None = None,
+             storage_options: Mapping[str, Any] | None = None) -> Any:
     """One Parquet table of the published generation, read straight from its files."""
     _check_engine(engine)
     if name not in PARQUET_TABLES:
@@ -93,18 +111,28 @@ def table_df(name: str, *, data_dir: str | Path = "data", engine: Engine = "pand
             raise ValueError(f"not a column name: {column!r}")
     import duckdb
 
-    from warehouse.store import Warehouse
+    from warehouse.remote import RemoteWarehouse, is_url
+    from warehouse.store import Generation, Warehouse
 
-    generation = Warehouse(Path(data_dir)).current()
+    remote = None
+    generation: Generation | None
+    if is_url(data_dir):
+        remote = RemoteWarehouse(str(data_dir), storage_options, listings_cache=True)
+        generation = remote.generation()
+    else:
+        generation = Warehouse(Path(data_dir)).current()
     if generation is None:
-        raise NoWarehouse(f"no published generation in {Path(data_dir)}; run `newsmill run` first")
+        raise NoWarehouse(f"no published generation in {data_dir}; run `newsmill run` first")
     parts = generation.parts(name)
     if not parts:
         # A table with no rows yet has no files: the typed empty table keeps the columns.
         empty = generation.read_table(name, list(columns) if columns else None)
         return _convert(empty, engine)
     select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"autoinstall_known_extensions": False,
+                                "autoload_known_extensions": False}) as con:
+        if remote is not None:
+            con.register_filesystem(remote.fs)
         files = [str(p) for p in parts]
         return _fetch(con, f"select {select} from read_parquet(?)", [files], engine)
 

@@ -180,14 +180,18 @@ def write_report(data_dir: Path, out: Path) -> WrittenReport:
     return WrittenReport(out, charts, data.generation)
 
 
-def _connect(data_dir: Path) -> duckdb.DuckDBPyConnection:
-    """The views file; when there is none, views built in memory (empty before the first run)."""
+def _connect(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
+    """The views file; when there is none, views built in memory (empty before the first run).
+    For a data URL (s3://bucket/prefix), views in memory over its published Parquet."""
     import duckdb
 
+    from warehouse.remote import RemoteWarehouse, is_url
     from warehouse.store import GEN_DIR, Generation, Warehouse
     from warehouse.views import create_views
 
-    store = Warehouse(data_dir)
+    if is_url(data_dir):
+        return RemoteWarehouse(str(data_dir), listings_cache=True).connect(allow_empty=True)
+    store = Warehouse(Path(data_dir))
     if store.views_path.exists():
         return duckdb.connect(str(store.views_path), read_only=True)
     con = duckdb.connect()
