@@ -621,3 +621,63 @@ def test_bundled_daily8_samples_parse_as_documented() -> None:
     assert articles(pages["009"])[0].source == "Metro24"
     assert articles(pages["006"])[0].source == "Pacific Beacon"
     assert articles(pages["008"])[-1].body.endswith("while supporters say the population is gro")
+
+
+# --- line splitting: the fast path equals the plain rule ------------------------------------------
+
+
+def _reference_split_lines(text: str) -> list[tuple[str, bool, bool]]:
+    """_split_lines as first written: normalize_space of the whole text, then each line split
+    into words and joined again."""
+    from transforms.formats.daily8 import _is_chrome_prefix
+    from transforms.text import _normalize_space_fully
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cut = not text.endswith("\n")
+    raw = _normalize_space_fully(text).split("\n")
+    out: list[tuple[str, bool, bool]] = []
+    blank = False
+    for index, line in enumerate(raw):
+        clean = " ".join(line.split())
+        if not clean:
+            blank = True
+            continue
+        out.append((clean, blank, cut and index == len(raw) - 1))
+        blank = False
+    if out and out[-1][2] and _is_chrome_prefix(out[-1][0]):
+        out.pop()
+    return out
+
+
+LINE_PIECES = st.sampled_from(
+    list("ab .\t\n\r\x0b\x0c\x1c\x1f\u0085\u00a0\u2009\u200b\u2028\u2029\u3000\u00ad•")
+    + ["e\u0301", "\u212b", "  ", "\n\n", "\r\n", " \n ", "logo", "Try Our AI Fea", "中"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(LINE_PIECES, PAGE_PIECES), max_size=40).map("".join))
+def test_split_lines_equals_the_plain_rule(text: str) -> None:
+    from transforms.formats.daily8 import _split_lines
+
+    got = [(line.text, line.after_blank, line.partial) for line in _split_lines(text)]
+    assert got == _reference_split_lines(text)
+
+
+@given(st.text())
+def test_split_lines_equals_the_plain_rule_on_any_text(text: str) -> None:
+    from transforms.formats.daily8 import _split_lines
+
+    got = [(line.text, line.after_blank, line.partial) for line in _split_lines(text)]
+    assert got == _reference_split_lines(text)
+
+
+def test_split_lines_examples() -> None:
+    from transforms.formats.daily8 import _split_lines
+
+    text = "\n\n  Title\u00a0 one \r\n\r\n\tBody\u200bline  two\u2028end\nTry Our AI Fea"
+    got = [(line.text, line.after_blank, line.partial) for line in _split_lines(text)]
+    # Leading blanks don't mark the title; the cut chrome prefix at the end is dropped.
+    assert got == [("Title one", False, False), ("Body line two end", True, False)]
+    got = [(ln.text, ln.partial) for ln in _split_lines("Title\nlast line\n  \t")]
+    assert got == [("Title", False), ("last line", True)]  # trailing spaces: still cut

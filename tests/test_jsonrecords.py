@@ -346,3 +346,18 @@ def test_bundled_jsonl_sample_has_one_bad_line_and_one_exact_repeat() -> None:
     assert len(found) == 12
     assert found[1] == found[5]  # line 7 repeats line 2 exactly
     assert len({(a.source, a.title) for a in found}) == 11
+
+
+def _reference_nesting_depth(text: str) -> int:
+    """nesting_depth with the string regex as first written (one alternation per character)."""
+    import re
+    from itertools import accumulate
+
+    brackets = re.sub(r"[^\[\]{}]+", "", re.sub(r'"(?:[^"\\\n]|\\.)*"', "", text))
+    return max(accumulate(1 if c in "[{" else -1 for c in brackets)) if brackets else 0
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(list('"\\[]{}\na: ,é') + ['\\"', '"x"']), max_size=60).map("".join))
+def test_nesting_depth_equals_the_plain_string_rule(text: str) -> None:
+    assert nesting_depth(text) == _reference_nesting_depth(text)

@@ -292,12 +292,22 @@ def _split_lines(text: str) -> list[_Line]:
             text = text.replace("\u200b", " ")
     # Stripping the whole text (not just its lines) matches normalize_space: leading blank lines
     # don't mark the first line, and trailing whitespace moves the cut to the last real line.
-    raw = text.strip().split("\n")
+    text = text.strip()
+    raw = text.split("\n")
+    if text.replace("\n", "").isprintable():
+        # Printable means no whitespace but U+0020 (tab, NBSP, U+2028... are all non-printable),
+        # so stripping spaces and, rarely, collapsing a run is all a line needs; this skips
+        # splitting every line into words.
+        cleaned = [
+            " ".join(clean.split()) if "  " in (clean := line.strip(" ")) else clean
+            for line in raw
+        ]
+    else:
+        cleaned = [" ".join(line.split()) for line in raw]  # also folds U+2028, \v, ...
     last = len(raw) - 1
     out: list[_Line] = []
     blank = False
-    for index, line in enumerate(raw):
-        clean = " ".join(line.split())  # also folds U+2028, \v and other odd breaks
+    for index, clean in enumerate(cleaned):
         if not clean:
             blank = True
             continue
