@@ -64,6 +64,7 @@ _SCRIPT_TAIL = re.compile(r"\s*\(\)\s*=>\s*\{.*$")
 _QUOTE_PREFIX = re.compile(r"^>\s+")
 _NOISE_SUFFIXES = ("Copy the Story Link",)
 _NOISE_LINES = frozenset({"Last Updated:", "Copy the Story Link", "READ MORE", "» READ MORE"})
+_DROPPED_LINES = CHROME_LINES | _NOISE_LINES
 
 # --- dates ---------------------------------------------------------------------------------------
 _DMY = r"(?P<day>\d{2})-(?P<month>\d{2})-(?P<year>\d{4})"
@@ -415,8 +416,10 @@ def _teaser_starts_at(lines: list[_Line], i: int) -> bool:
     if line.partial or nxt is None:
         return False
     # A cut copy only counts right below its title (a blank there means a new block).
-    copy = nxt.text == line.text or (_is_title_copy(nxt, line.text) and not nxt.after_blank)
-    if copy and len(line.text) <= _MAX_TITLE_CHARS:
+    # (_is_title_copy written out: this runs for every teaser line.)
+    title, copy = line.text, nxt.text
+    is_copy = copy == title or (nxt.partial and not nxt.after_blank and title.startswith(copy))
+    if is_copy and len(title) <= _MAX_TITLE_CHARS:
         return True
     if _is_when_line(nxt.text) or (nxt.partial and _WHEN_PREFIX.fullmatch(nxt.text)):
         after = lines[i + 2] if i + 2 < len(lines) else None
@@ -442,7 +445,12 @@ def _split_cut_tail(teaser: _Teaser) -> list[_Teaser]:
 
 
 def _is_when_line(text: str) -> bool:
-    return _WHEN.fullmatch(text.removeprefix("time")) is not None
+    text = text.removeprefix("time")
+    # Every label is a 10-character date or ends in "ago" (no other character matches a, g or o
+    # case-insensitively): a cheap test that keeps the regex off nearly every line of a page.
+    if len(text) != 10 and text[-3:].lower() != "ago":
+        return False
+    return _WHEN.fullmatch(text) is not None
 
 
 def _parse_teaser(block: list[_Line], captured: datetime) -> _Teaser | None:
@@ -552,9 +560,12 @@ def _clean_body(lines: list[str]) -> str:
 
 
 def _clean_line(line: str) -> str:
-    if _is_chrome(line) or line in _NOISE_LINES:
+    if line in _DROPPED_LINES or _is_chrome(line):
         return ""
-    if _VIDEO_DURATION.fullmatch(line) or _EMAIL_ONLY.fullmatch(line):
+    # A duration has at most 18 characters ("Duration: 12:34:56"), an address holds "@".
+    if len(line) <= 18 and _VIDEO_DURATION.fullmatch(line):
+        return ""
+    if "@" in line and _EMAIL_ONLY.fullmatch(line):
         return ""
     # The substring checks keep the regexes off the long lines that don't need them.
     if line.startswith(">"):
