@@ -333,6 +333,14 @@ class _Reading:
     main: tuple[int, ...]  # indexes of the candidates that are no small namesake
     small: tuple[int, ...]  # indexes of the small namesakes ("London", Kentucky)
     sure: tuple[bool, ...]  # per candidate: once it is the best reading, nothing can reject it
+    accepts: tuple[tuple[tuple[bool, ...], ...], ...]  # per candidate: [after_comma][support]
+    # For _decide_by_country: (index, country) of the strongest candidate of each country among
+    # those weighed without a comma or cue; () when their priors are not in descending order.
+    leads: tuple[tuple[int, str], ...]
+    pool_countries: tuple[int, ...]  # indexes of the country readings among those weighed
+    # The one lead, if nothing can reject it: what _decide_by_country always returns
+    settled: Candidate | None
+    admin1_key_set: frozenset[tuple[str, str]]  # admin1_keys as a set
 
 
 # By gazetteer pattern index. There is one gazetteer per process (load_gazetteer is cached), so
@@ -348,6 +356,21 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
     all_places = all(c.kind == "place" or c.method == "capital" for c in main)
     town = all(c.method == "city" and c.kind == "place" for c in cands)
     homonym_countries = len({c.country_code for c in main})
+    # The candidates weighed when no comma, cue or state in the article brings in small namesakes
+    base = (
+        (0,) if len(cands) == 1 else tuple(i for i, c in enumerate(cands) if c.weak != SMALL_PLACE)
+    )
+    leads: dict[str, int] = {}
+    for i in base:
+        leads.setdefault(cands[i].country_code, i)
+    settled = None
+    if len(leads) == 1:
+        (lead,) = leads.values()
+        if _sure(cands[lead], homonym_countries) and not (
+            cands[lead].kind == "place" and any(c.method == "capital" for c in cands)
+        ):
+            settled = cands[lead]
+    descending = all(cands[i].prior >= cands[j].prior for i, j in zip(base, base[1:], strict=False))
     return _Reading(
         surface=surface,
         candidates=cands,
@@ -372,6 +395,14 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
         main=tuple(i for i, c in enumerate(cands) if c.weak != SMALL_PLACE),
         small=tuple(i for i, c in enumerate(cands) if c.weak == SMALL_PLACE),
         sure=tuple(_sure(c, homonym_countries) for c in cands),
+        accepts=tuple(
+            tuple(tuple(_accepted(c, support, after) for support in range(3)) for after in (0, 1))
+            for c in cands
+        ),
+        leads=tuple((i, code) for code, i in leads.items()) if descending else (),
+        pool_countries=tuple(i for i in base if cands[i].kind == "country"),
+        settled=settled if descending else None,
+        admin1_key_set=frozenset((c.country_code, c.admin1 or "") for c in cands),
     )
 
 
@@ -503,8 +534,19 @@ def _decide(
     by_admin1: dict[tuple[str, str], set[str]],
 ) -> tuple[Candidate | None, tuple[str, ...]]:
     """The best reading of a span (None: rejected), and the countries whose reading lost."""
-    cands = span.candidates
     reading = span.reading
+    if (
+        reading.leads
+        and span.comma_next is None
+        and span.follows_comma is None
+        and not span.cue
+        and not span.division_cue
+        and (not by_admin1 or by_admin1.keys().isdisjoint(reading.admin1_key_set))
+    ):
+        found = _decide_by_country(span, by_country)
+        if found is not None:
+            return found
+    cands = span.candidates
     keys = reading.admin1_keys
     losers: tuple[str, ...] = ()
     # A small namesake is weighed only when a comma or its own state in the article backs it.
@@ -514,14 +556,15 @@ def _decide(
     elif span.comma_next is not None or span.follows_comma is not None:
         pool = range(len(cands))
     elif by_admin1 and reading.small:
-        pool = reading.main + tuple(i for i in reading.small if by_admin1.get(keys[i]))
+        pool = reading.main + tuple([i for i in reading.small if by_admin1.get(keys[i])])
     else:
         pool = reading.main
     if len(pool) == 1:
-        best = cands[pool[0]]
-        if reading.sure[pool[0]]:
+        index = pool[0]
+        best = cands[index]
+        if reading.sure[index]:
             return best, ()  # one reading to weigh, and nothing can reject it
-        _, support = _score(span, best, keys[pool[0]], by_country, by_admin1)
+        _, support = _score(span, best, keys[index], by_country, by_admin1)
     elif not pool:
         return None, ()
     else:
@@ -531,7 +574,7 @@ def _decide(
             score, support = _score(span, cands[i], keys[i], by_country, by_admin1)
             scored.append((-score, i, support, cands[i]))
         scored.sort()
-        _, _, support, best = scored[0]
+        _, index, support, best = scored[0]
         if best.kind == "place" and reading.has_capital:
             capital = next((t for t in scored if t[3].method == "capital"), None)
             if (
@@ -542,12 +585,61 @@ def _decide(
                 # A national capital yields to a smaller namesake only in a story about the
                 # namesake's own state: "Athens" beside a US mention is Greece's, "Athens, Ga."
                 # is not.
-                _, _, support, best = capital
+                _, index, support, best = capital
         losers = tuple(
-            c.country_code
-            for _, _, _, c in scored[1:]
-            if c.kind == "country" and c.country_code != best.country_code
+            [
+                c.country_code
+                for _, _, _, c in scored[1:]
+                if c.kind == "country" and c.country_code != best.country_code
+            ]
         )
+    return _verdict(span, index, best, support, losers, by_country)
+
+
+def _decide_by_country(
+    span: _Span, by_country: dict[str, set[str]]
+) -> tuple[Candidate | None, tuple[str, ...]] | None:
+    """`_decide` for a span that only the article's countries can support; None: use `_decide`.
+
+    The caller has made sure that the span has no comma, cue or state of its own in the article:
+    then every candidate scores its prior plus the support of its country, so within a country
+    the first (strongest) candidate wins, and only the leads of each country need a score.
+    """
+    cands = span.candidates
+    surface = span.surface
+    index, best_score, support = -1, 0.0, 0
+    for i, code in span.reading.leads:
+        surfaces = by_country.get(code)
+        backers = len(surfaces) - (surface in surfaces) if surfaces else 0
+        score = cands[i].prior  # as in _score
+        if backers:
+            score += COUNTRY_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
+        if index < 0 or score > best_score:  # ties go to the earlier candidate, as in _decide
+            index, best_score, support = i, score, 1 if backers else 0
+    best = cands[index]
+    if best.kind == "place" and span.reading.has_capital:
+        return None  # a capital may take over from a namesake: weigh every candidate
+    code = best.country_code
+    losers = tuple(
+        [
+            cands[i].country_code
+            for i in span.reading.pool_countries
+            if cands[i].country_code != code
+        ]
+    )
+    return _verdict(span, index, best, support, losers, by_country)
+
+
+def _verdict(
+    span: _Span,
+    index: int,
+    best: Candidate,
+    support: int,
+    losers: tuple[str, ...],
+    by_country: dict[str, set[str]],
+) -> tuple[Candidate | None, tuple[str, ...]]:
+    """The best candidate (number `index` of the span's) if the article lets it stand."""
+    reading = span.reading
     if (
         support == 0
         and best.method == "city"
@@ -562,7 +654,7 @@ def _decide(
         )
     ):
         return None, ()  # "Edmonton" among Cairns and Queensland: a local namesake we do not list
-    if not _accepted(best, support, span.follows_comma is not None):
+    if not reading.accepts[index][span.follows_comma is not None][support]:  # see _accepted
         return None, ()
     return best, losers
 
@@ -622,11 +714,19 @@ def _choose(
     placed: dict[str, Candidate] = {}  # surfaces that a comma or cue placed
     lost: set[str] = set()
     for span in spans:
-        if span.reading.fixed:
+        reading = span.reading
+        if reading.fixed:
             span.chosen = span.candidates[0]  # "Japan", "U.S.", "Japanese": nothing to weigh
             continue
         nxt, prev = span.comma_next, span.follows_comma
         own = nxt is not None or prev is not None or span.cue or span.division_cue
+        if (
+            not own
+            and reading.settled is not None
+            and (not by_admin1 or by_admin1.keys().isdisjoint(reading.admin1_key_set))
+        ):
+            span.chosen = reading.settled  # what _decide_by_country would find
+            continue
         key: object = (
             (span.surface, id(nxt), id(prev), span.cue, span.division_cue) if own else span.surface
         )
