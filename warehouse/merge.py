@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import operator
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,12 +37,19 @@ DATE_FIELDS = ("published_at", "published_date", "date_precision", "date_text")
 PRECISION_RANK = {"exact": 3, "day": 2, "relative": 1, "unknown": 0}
 _INDEX_COLUMNS = ["article_id", "title_key", "source", "url", "body_chars", "first_seen_at",
                   "published_at", "published_date", "date_precision", "date_text", "language"]
-_INDEX_SCHEMA = pa.schema([schema.ARTICLE.field(name) for name in _INDEX_COLUMNS])
+# Times are kept as integers (microseconds, days) while deciding: Arrow hands them over ten times
+# faster than as datetime objects, they take half the memory, and they compare the same way.
+_TIME_AS_INT = {"first_seen_at": pa.int64(), "published_at": pa.int64(),
+                "published_date": pa.int32()}
+_INDEX_SCHEMA = pa.schema([pa.field(name, _TIME_AS_INT.get(name, schema.ARTICLE.field(name).type))
+                           for name in _INDEX_COLUMNS])
 # What a decision reads of a candidate. Decisions change only index columns, so the buffer keeps
 # these as Python values and takes every other column (title, body, ...) from the batch's Arrow
 # table when it flushes: no Python copy of the texts.
 _DECISION_COLUMNS = [*_INDEX_COLUMNS, "dump_id"]
 _INTERNED = frozenset({"source", "date_precision", "language"})  # few distinct values
+_INTERN_AT = tuple(i for i, name in enumerate(_INDEX_COLUMNS) if name in _INTERNED)
+_index_values = operator.itemgetter(*_INDEX_COLUMNS)
 
 
 @dataclass(slots=True)
@@ -109,15 +117,17 @@ class Merger:
     def _load_index(self) -> None:
         for path in self.generation.parts("article"):
             part = path.stem
-            table = self.generation.read_part("article", part).select(_INDEX_COLUMNS)
-            for values in table.to_pylist():
+            table = self.generation.read_part("article", part)
+            for values in _decision_rows(table, _INDEX_COLUMNS):
                 self._remember(values, part)
 
     def _remember(self, values: dict[str, Any], part: str) -> None:
         article_id = values["article_id"]
-        self.entries[article_id] = Entry(part, tuple(
-            sys.intern(values[k]) if k in _INTERNED and values[k] is not None else values[k]
-            for k in _INDEX_COLUMNS))
+        row = list(_index_values(values))
+        for at in _INTERN_AT:
+            if row[at] is not None:
+                row[at] = sys.intern(row[at])
+        self.entries[article_id] = Entry(part, tuple(row))
         if values["url"] is None:
             key = values["title_key"]
             if values["source"] is None:
@@ -147,7 +157,7 @@ class Merger:
         batch_no = len(self.batches)
         self.batches.append(batch)
         new_per_dump: dict[str, int] = {}
-        for row_no, row in enumerate(batch.articles.select(_DECISION_COLUMNS).to_pylist()):
+        for row_no, row in enumerate(_decision_rows(batch.articles, _DECISION_COLUMNS)):
             if self._decide(batch_no, row_no, row):
                 new_per_dump[row["dump_id"]] = new_per_dump.get(row["dump_id"], 0) + 1
         if len(self.buffer) >= FLUSH_ROWS:
@@ -278,9 +288,17 @@ def _kept_articles(batches: list[BatchResult],
     articles = pa.concat_tables(parts)
     decided = pa.Table.from_pylist([row for _, _, row in rows], schema=_INDEX_SCHEMA)
     for name in _INDEX_COLUMNS:
-        articles = articles.set_column(articles.schema.get_field_index(name),
-                                       schema.ARTICLE.field(name), decided[name])
+        target = schema.ARTICLE.field(name)
+        articles = articles.set_column(articles.schema.get_field_index(name), target,
+                                       decided[name].cast(target.type))
     return articles
+
+
+def _decision_rows(table: pa.Table, names: list[str]) -> list[dict[str, Any]]:
+    """Rows of `table` as dicts of `names`, with times as integers (see _TIME_AS_INT)."""
+    columns = [(table[name].cast(_TIME_AS_INT[name]) if name in _TIME_AS_INT
+                else table[name]).to_pylist() for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _patch_from(kept: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
