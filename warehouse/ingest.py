@@ -6,6 +6,7 @@ new; the merge step in the main process compares the candidates with the warehou
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -22,7 +23,7 @@ from transforms.normalize import ArticleRow, detect_language, normalize_article
 from transforms.records import Article, Reject
 from transforms.topics import score_topics
 from warehouse import schema
-from warehouse.rawfiles import RawFile, sha256_of
+from warehouse.rawfiles import RawFile, read_and_hash, sha256_of
 
 log = logging.getLogger("newsmill.ingest")
 
@@ -222,12 +223,16 @@ def _ingest_file(
     if raw.refused:
         _refuse(outcome, rejects, Reject(raw.refused, _REFUSAL_DETAIL[raw.refused]))
         return outcome
+    content: bytes | None = None  # the whole file, read once for hash and parse
     try:
-        if raw.size_bytes > limits.max_file_bytes and not is_warc_head(_head(raw.absolute)):
-            # Refused for size: don't read a gigabyte just to hash it.
-            _refuse(outcome, rejects, too_large(raw.size_bytes, limits))
-            return outcome
-        sha = sha256_of(raw.absolute)
+        if raw.size_bytes > limits.max_file_bytes:
+            if not is_warc_head(_head(raw.absolute)):
+                # Refused for size: don't read a gigabyte just to hash it.
+                _refuse(outcome, rejects, too_large(raw.size_bytes, limits))
+                return outcome
+            sha = sha256_of(raw.absolute)  # a big WARC is hashed, then streamed
+        else:
+            sha, content = read_and_hash(raw.absolute)
     except OSError as err:
         _refuse(outcome, rejects, Reject("vanished", f"could not read the file: {err.strerror}"))
         return outcome
@@ -240,8 +245,11 @@ def _ingest_file(
     started = time.thread_time()
     normalizing = 0.0
     try:
-        with open(raw.absolute, "rb") as stream:
-            dump = read_dump(stream, size=raw.size_bytes, captured_at=capture, limits=limits,
+        with contextlib.ExitStack() as stack:
+            source = content if content is not None else stack.enter_context(
+                open(raw.absolute, "rb"))
+            size = len(content) if content is not None else raw.size_bytes
+            dump = read_dump(source, size=size, captured_at=capture, limits=limits,
                              name=raw.path)
             outcome.format = dump.format
             for item in dump.items:
