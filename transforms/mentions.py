@@ -338,8 +338,10 @@ class _Reading:
     # those weighed without a comma or cue; () when their priors are not in descending order.
     leads: tuple[tuple[int, str], ...]
     pool_countries: tuple[int, ...]  # indexes of the country readings among those weighed
-    # The one lead, if nothing can reject it: what _decide_by_country always returns
-    settled: Candidate | None
+    # Whether _decide_by_country always finds the same: one lead that nothing can reject
+    # ("England", "Sydney") or that support from its country alone never lets stand ("Mobile")
+    settled: bool
+    settled_to: Candidate | None  # what it finds then
     admin1_key_set: frozenset[tuple[str, str]]  # admin1_keys as a set
 
 
@@ -363,14 +365,15 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
     leads: dict[str, int] = {}
     for i in base:
         leads.setdefault(cands[i].country_code, i)
-    settled = None
-    if len(leads) == 1:
-        (lead,) = leads.values()
-        if _sure(cands[lead], homonym_countries) and not (
-            cands[lead].kind == "place" and any(c.method == "capital" for c in cands)
-        ):
-            settled = cands[lead]
     descending = all(cands[i].prior >= cands[j].prior for i, j in zip(base, base[1:], strict=False))
+    settled, settled_to = False, None
+    if len(leads) == 1 and descending:
+        (lead,) = leads.values()
+        if not (cands[lead].kind == "place" and any(c.method == "capital" for c in cands)):
+            if _sure(cands[lead], homonym_countries):
+                settled, settled_to = True, cands[lead]
+            elif not _accepted(cands[lead], 1, False):  # the most that country support gives
+                settled = True
     return _Reading(
         surface=surface,
         candidates=cands,
@@ -401,7 +404,8 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
         ),
         leads=tuple((i, code) for code, i in leads.items()) if descending else (),
         pool_countries=tuple(i for i in base if cands[i].kind == "country"),
-        settled=settled if descending else None,
+        settled=settled,
+        settled_to=settled_to,
         admin1_key_set=frozenset((c.country_code, c.admin1 or "") for c in cands),
     )
 
@@ -722,10 +726,10 @@ def _choose(
         own = nxt is not None or prev is not None or span.cue or span.division_cue
         if (
             not own
-            and reading.settled is not None
+            and reading.settled
             and (not by_admin1 or by_admin1.keys().isdisjoint(reading.admin1_key_set))
         ):
-            span.chosen = reading.settled  # what _decide_by_country would find
+            span.chosen = reading.settled_to  # what _decide_by_country would find
             continue
         key: object = (
             (span.surface, id(nxt), id(prev), span.cue, span.division_cue) if own else span.surface
