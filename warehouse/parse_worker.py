@@ -10,14 +10,17 @@ from __future__ import annotations
 import transforms.formats.html  # noqa: F401  (trafilatura and lxml: about 2 s to import)
 import transforms.formats.warc  # noqa: F401
 from transforms.mentions import extract_mentions
+from transforms.normalize import detect_language
 from transforms.topics import score_topics
 from warehouse.ingest import ingest_batch
 
 
 def warm_up() -> None:
-    """Load the lazily built matchers now, in the fork server, not once per worker."""
+    """Load the lazily built matchers and the language model now, in the fork server, not once
+    per worker."""
     extract_mentions("Talks in Seoul", "Officials from Japan met.")
     score_topics("Talks in Seoul", "Officials from Japan met.")
+    detect_language("Talks in Seoul", "Officials from Japan met on Monday.")
 
 
 warm_up()
