@@ -361,3 +361,12 @@ def _reference_nesting_depth(text: str) -> int:
 @given(st.lists(st.sampled_from(list('"\\[]{}\na: ,é') + ['\\"', '"x"']), max_size=60).map("".join))
 def test_nesting_depth_equals_the_plain_string_rule(text: str) -> None:
     assert nesting_depth(text) == _reference_nesting_depth(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(JSON_VALUES, max_size=6), st.text(alphabet='"\\[]{}\n\r x', max_size=30))
+def test_nesting_depth_of_json_lines_equals_the_plain_string_rule(
+    values: list[object], noise: str
+) -> None:
+    text = "\n".join(json.dumps(value) for value in values) + noise
+    assert nesting_depth(text) == _reference_nesting_depth(text)

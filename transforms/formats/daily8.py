@@ -46,6 +46,7 @@ FOOTER_LINES = frozenset(
     {"DOWNLOAD THE APP", "Get Started Now: Download the App", "app-storeplay-store"}
 )
 RELATED_MARKER = "Related Articles"
+_PROMO = "Ready to dive into"  # the app promo line: chrome when it names Daily8
 # Chrome that ends the main article: nothing after it (reader comments, say) is article text.
 MAIN_END_LINES = frozenset(
     {"Orange background", "Try Our AI Features", "Explore what Daily8 AI can do for you:"}
@@ -138,7 +139,9 @@ PUBLISHER_DOMAINS = {
     "reuters.com": "Reuters",
 }
 
-_LISTING_TAG = re.compile(r"Latest news with #\s*(?P<tag>.*)")
+_LISTING_PREFIX = "Latest news with #"
+_LISTING_TAG = re.compile(rf"{_LISTING_PREFIX}\s*(?P<tag>.*)")
+_BULLET_PREFIXES = ("•", "- ")
 _BULLET = re.compile(r"(?:•|- )\s*(?P<text>.*)")
 _TITLE_SUFFIX_SEPARATORS = (" - ", " | ", " – ", " — ")
 _MAX_TITLE_CHARS = 300
@@ -285,7 +288,8 @@ def _split_lines(text: str) -> list[_Line]:
     zero-width space (not whitespace to Python), so only NFC and that one replacement are left
     to do on the whole text.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     cut = not text.endswith("\n")
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
@@ -295,16 +299,15 @@ def _split_lines(text: str) -> list[_Line]:
     # don't mark the first line, and trailing whitespace moves the cut to the last real line.
     text = text.strip()
     raw = text.split("\n")
-    if text.replace("\n", "").isprintable():
-        # Printable means no whitespace but U+0020 (tab, NBSP, U+2028... are all non-printable),
-        # so stripping spaces and, rarely, collapsing a run is all a line needs; this skips
-        # splitting every line into words.
-        cleaned = [
-            " ".join(clean.split()) if "  " in (clean := line.strip(" ")) else clean
-            for line in raw
-        ]
-    else:
-        cleaned = [" ".join(line.split()) for line in raw]  # also folds U+2028, \v, ...
+    # A printable line has no whitespace but U+0020 (tab, NBSP, U+2028... are all non-printable),
+    # so stripping spaces and, rarely, collapsing a run is all it needs: most lines are never
+    # split into words. Other lines fold every whitespace run (U+2028, \v, ...) the long way.
+    cleaned = [
+        (" ".join(clean.split()) if "  " in (clean := line.strip(" ")) else clean)
+        if line.isprintable()
+        else " ".join(line.split())
+        for line in raw
+    ]
     last = len(raw) - 1
     out: list[_Line] = []
     blank = False
@@ -320,11 +323,11 @@ def _split_lines(text: str) -> list[_Line]:
 
 
 def _is_chrome(text: str) -> bool:
-    return text in CHROME_LINES or (text.startswith("Ready to dive into") and "Daily8" in text)
+    return text in CHROME_LINES or (text.startswith(_PROMO) and "Daily8" in text)
 
 
 def _is_footer(text: str) -> bool:
-    return text in FOOTER_LINES or (text.startswith("Ready to dive into") and "Daily8" in text)
+    return text in FOOTER_LINES or (text.startswith(_PROMO) and "Daily8" in text)
 
 
 def _is_chrome_prefix(text: str) -> bool:
@@ -338,7 +341,7 @@ def _is_chrome_prefix(text: str) -> bool:
 def _listing_tag(lines: list[_Line]) -> str | None:
     head = [ln.text for ln in lines[:4]]
     for text in head:
-        match = _LISTING_TAG.fullmatch(text)
+        match = _LISTING_TAG.fullmatch(text) if text.startswith(_LISTING_PREFIX) else None
         if match is not None:
             return match.group("tag").strip() or "(unnamed)"
     if head[:2] == ["logo", "#"]:
@@ -389,14 +392,31 @@ def _is_title_copy(line: _Line, title: str) -> bool:
 
 def _page_sources(lines: list[_Line]) -> tuple[str, ...]:
     """Source names the teasers spell out on their own lines; they help split glued lines."""
-    names = {m.group("text").strip() for ln in lines if (m := _BULLET.fullmatch(ln.text))}
+    names = {
+        m.group("text").strip()
+        for ln in lines
+        if ln.text.startswith(_BULLET_PREFIXES) and (m := _BULLET.fullmatch(ln.text))
+    }
     return tuple(sorted(names | set(KNOWN_SOURCES), key=len, reverse=True))
 
 
 def _parse_related(lines: list[_Line], captured: datetime) -> list[_Teaser]:
     """Teasers after "Related Articles", in layout A or layout B shape, up to the app footer."""
-    footer = next((i for i, ln in enumerate(lines) if _is_footer(ln.text)), len(lines))
-    lines = [ln for ln in lines[:footer] if not _is_chrome(ln.text)]
+    # _is_footer and _is_chrome written out: these run for every teaser line.
+    footer = next(
+        (
+            i
+            for i, ln in enumerate(lines)
+            if ln.text in FOOTER_LINES or (ln.text.startswith(_PROMO) and "Daily8" in ln.text)
+        ),
+        len(lines),
+    )
+    lines = [
+        ln
+        for ln in lines[:footer]
+        if ln.text not in CHROME_LINES
+        and not (ln.text.startswith(_PROMO) and "Daily8" in ln.text)
+    ]
     starts = [i for i in range(len(lines)) if _teaser_starts_at(lines, i)]
     teasers: list[_Teaser] = []
     for n, start in enumerate(starts):
@@ -551,17 +571,12 @@ def _strip_source_suffix(title: str, source: str | None) -> str:
 
 def _clean_body(lines: list[str]) -> str:
     """Paragraphs one per line, chrome and clear noise removed, real sentences kept."""
-    kept: list[str] = []
-    for line in lines:
-        clean = _clean_line(line)
-        if clean:
-            kept.append(clean)
-    return "\n".join(kept)
+    return "\n".join([clean for line in lines if (clean := _clean_line(line))])
 
 
 def _clean_line(line: str) -> str:
-    if line in _DROPPED_LINES or _is_chrome(line):
-        return ""
+    if line in _DROPPED_LINES or (line.startswith(_PROMO) and "Daily8" in line):
+        return ""  # chrome (see _is_chrome) or a noise line
     # A duration has at most 18 characters ("Duration: 12:34:56"), an address holds "@".
     if len(line) <= 18 and _VIDEO_DURATION.fullmatch(line):
         return ""

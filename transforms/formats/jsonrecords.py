@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from itertools import accumulate
 from typing import Any
 
 from transforms.records import Article, DatePrecision, Reject
@@ -67,11 +66,33 @@ def parse_json_records(text: str) -> Iterator[Article | Reject]:
 
 
 def nesting_depth(text: str) -> int:
-    """The deepest bracket nesting in a JSON text, ignoring brackets inside strings."""
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
-    if not brackets:
-        return 0
-    return max(accumulate(1 if c in "[{" else -1 for c in brackets))
+    """The deepest bracket nesting in a JSON text, ignoring brackets inside strings.
+
+    Strings never span a newline (`_STRING` stops at one), so each line is read on its own: a
+    typical line (one JSON Lines record) has brackets only before its first quote and after its
+    last one, which no string can cover, so only the rare line with a bracket between its first
+    and last quote needs the string regex. Equal to running the regex over the whole text, which
+    costs ~6 ns a character on a multi-megabyte export.
+    """
+    depth = 0
+    deepest: int | None = None  # None until the first bracket, as max() of no prefix sums
+    for line in text.split("\n"):
+        for char in _line_brackets(line):
+            depth += 1 if char in "[{" else -1
+            if deepest is None or depth > deepest:
+                deepest = depth
+    return deepest or 0
+
+
+def _line_brackets(line: str) -> str:
+    """The brackets of one line that lie outside its JSON strings, in order."""
+    first = line.find('"')
+    if first < 0:
+        return _NOT_BRACKET.sub("", line)
+    last = line.rfind('"')
+    if any(line.find(bracket, first, last) >= 0 for bracket in "[]{}"):
+        return _NOT_BRACKET.sub("", _STRING.sub("", line))
+    return _NOT_BRACKET.sub("", line[:first]) + _NOT_BRACKET.sub("", line[last + 1 :])
 
 
 # --- loading -------------------------------------------------------------------------------------
