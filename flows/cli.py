@@ -60,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"newsmill: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
         return 2
     from flows.pipeline import ChecksFailed, run_pipeline
-    from warehouse.remote import RemoteConflict
+    from warehouse.remote import RemoteConflict, RemoteUnavailable
     from warehouse.store import WarehouseBusy
 
     try:
@@ -68,6 +68,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (WarehouseBusy, RemoteConflict) as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 3
+    except RemoteUnavailable as err:
+        print(f"newsmill: {err}", file=sys.stderr)
+        return 2
     except ChecksFailed as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 4
@@ -110,6 +113,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     import duckdb
 
     from warehouse.api import NoWarehouse, open_warehouse
+    from warehouse.remote import RemoteUnavailable
 
     settings = _settings(args)
     try:
@@ -117,6 +121,9 @@ def cmd_query(args: argparse.Namespace) -> int:
     except NoWarehouse:
         print(f"newsmill: no warehouse at {settings.data_location}; run `newsmill run` first",
               file=sys.stderr)
+        return 2
+    except RemoteUnavailable as err:
+        print(f"newsmill: {err}", file=sys.stderr)
         return 2
     with connection as con:
         try:
@@ -196,10 +203,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write one self-contained HTML report of the views, with charts; it opens offline."""
+    from warehouse.remote import RemoteUnavailable
     from warehouse.report import write_report
 
     settings = _settings(args)
-    written = write_report(settings.data_location, Path(args.out))  # type: ignore[arg-type]
+    try:
+        written = write_report(settings.data_location, Path(args.out))  # type: ignore[arg-type]
+    except RemoteUnavailable as err:
+        print(f"newsmill: {err}", file=sys.stderr)
+        return 2
     source = written.generation or "an empty warehouse (run `newsmill run` first)"
     print(f"newsmill: wrote {written.path} ({written.charts} charts from {source})")
     return 0

@@ -31,7 +31,7 @@ from transforms.formats.detect import Limits  # noqa: E402
 from warehouse import ledger, rawfiles, views  # noqa: E402
 from warehouse.ingest import BatchResult, DumpOutcome, ingest_batch  # noqa: E402
 from warehouse.merge import MergeCounts, Merger  # noqa: E402
-from warehouse.remote import Mirror, RemoteConflict, RemoteWarehouse  # noqa: E402
+from warehouse.remote import Mirror, RemoteWarehouse  # noqa: E402
 from warehouse.store import Generation, Warehouse  # noqa: E402
 
 TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -122,20 +122,12 @@ def publish_generation(store: Warehouse, generation: Generation,
     views.write_views_file(store.views_path, generation)
 
 
-def _retry_unless_conflict(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry network trouble, not a conflict with another writer (retrying cannot fix that)."""
-    try:
-        state.result()
-    except RemoteConflict:
-        return False
-    except Exception:
-        return True
-    return True
-
-
-@task(**TASK_OPTIONS, retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_unless_conflict)
+@task(**TASK_OPTIONS)
 def pull_remote(store: Warehouse, data_url: str | None) -> Mirror | None:
-    """For a data URL: bring the local working copy to the generation published there."""
+    """For a data URL: bring the local working copy to the generation published there.
+
+    No Prefect retries: the filesystem client already retries transient errors (s3fs and
+    botocore do), and a conflict with another writer is not fixed by retrying."""
     if data_url is None:
         return None
     mirror = Mirror(RemoteWarehouse(data_url), store)
@@ -145,7 +137,7 @@ def pull_remote(store: Warehouse, data_url: str | None) -> Mirror | None:
     return mirror
 
 
-@task(**TASK_OPTIONS, retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_unless_conflict)
+@task(**TASK_OPTIONS)
 def push_remote(mirror: Mirror, pause_at: str | None = None) -> str | None:
     """Upload the local published generation to the data URL, committing with CURRENT last.
     Returns the URL's published generation (None while it has none)."""

@@ -215,7 +215,7 @@ def test_a_tampered_part_is_refused_on_pull(url: str, tmp_path: Path) -> None:
     assert pushed is not None
     remote = RemoteWarehouse(url)
     remote.fs.pipe_file(remote.path(".gen", pushed, "article", "part-0000.parquet"), b"PAR1")
-    with pytest.raises(OSError, match="does not match its manifest"):
+    with pytest.raises(ValueError, match="does not match its manifest"):
         mirror(url, tmp_path / "two").pull()
     assert not (tmp_path / "two" / "CURRENT").exists()
     bad = remote.manifest(pushed)

@@ -138,3 +138,21 @@ def test_a_push_killed_before_current_leaves_s3_readers_on_the_old_generation(
     pushed = Mirror(RemoteWarehouse(url), Warehouse(data)).push()
     assert [r[0] for r in rows(url, "article")] == ["a1", "a2", "a3", "a4", "a5"]
     assert remote.generations() == sorted([first, pushed])  # the orphan is gone
+
+
+def test_missing_credentials_are_a_clear_error_not_a_traceback(
+        s3_endpoint: str, in_process_prefect: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import main
+
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("NEWSMILL_CACHE", str(tmp_path / "cache"))
+    write_stories(tmp_path / "raw" / "first.jsonl", 2, batch="c")
+    url = "s3://newsmill-bucket/no-credentials"
+    assert main(["run", "--raw", str(tmp_path / "raw"), "--data", url, "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"newsmill: reading {url} failed (NoCredentialsError" in err
+    assert "check the URL, the credentials and the endpoint" in err
+    assert main(["query", "select 1", "--data", url]) == 2
+    assert f"newsmill: reading {url} failed (NoCredentialsError" in capsys.readouterr().err

@@ -25,13 +25,14 @@ guarantees) and mirrors that copy to the URL:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ from warehouse.store import (
 
 if TYPE_CHECKING:
     import duckdb
-    from fsspec import AbstractFileSystem
+    from fsspec import AbstractFileSystem  # type: ignore[import-untyped]
 
 MANIFEST = "MANIFEST.json"
 SYNC_FILE = "REMOTE.json"  # in the local copy: which remote generation it mirrors
@@ -62,6 +63,26 @@ _CHUNK = 1 << 20
 
 class RemoteConflict(RuntimeError):
     """The URL's published state is not the one this copy was synced with; nothing was pushed."""
+
+
+class RemoteUnavailable(RuntimeError):
+    """The URL could not be read or written (credentials, endpoint, bucket, network)."""
+
+
+@contextlib.contextmanager
+def talking_to(url: str, doing: str, after: str = "") -> Iterator[None]:
+    """Turn a filesystem client's failure into one RemoteUnavailable that says what was being done.
+
+    Clients raise their own types (botocore's NoCredentialsError is not an OSError), hence the
+    broad catch; newsmill's own refusals pass through unchanged.
+    """
+    try:
+        yield
+    except (RemoteConflict, RemoteUnavailable, ValueError):
+        raise
+    except Exception as err:
+        raise RemoteUnavailable(f"{doing} {url} failed ({type(err).__name__}: {err}); check the "
+                                f"URL, the credentials and the endpoint{after}") from err
 
 
 def is_url(location: str | Path) -> bool:
@@ -120,7 +141,7 @@ class RemoteWarehouse:
 
     def __init__(self, url: str, storage_options: Mapping[str, Any] | None = None, *,
                  listings_cache: bool = False) -> None:
-        from fsspec.core import url_to_fs
+        from fsspec.core import url_to_fs  # type: ignore[import-untyped]
 
         self.url = url.rstrip("/")
         # A private instance: fsspec otherwise shares one per set of options, listing cache and
@@ -141,9 +162,12 @@ class RemoteWarehouse:
     def current_name(self) -> str | None:
         """The published generation's folder name, or None when nothing was ever pushed."""
         try:
-            text = self.fs.cat_file(self.path(CURRENT)).decode().strip()
-        except FileNotFoundError:
-            return None
+            with talking_to(self.url, "reading"):
+                text = str(self.fs.cat_file(self.path(CURRENT)).decode()).strip()
+        except RemoteUnavailable as err:
+            if isinstance(err.__cause__, FileNotFoundError):
+                return None
+            raise
         if not _REMOTE_NAME.match(text):
             raise ValueError(f"{self.url}/{CURRENT} holds {text[:40]!r}, not a generation name; "
                              "is this a newsmill warehouse?")
@@ -256,6 +280,11 @@ class Mirror:
     def pull(self) -> str | None:
         """Make the local copy the URL's published generation, unless it already is (or only
         adds an unpushed generation on top of it). Returns the generation pulled, or None."""
+        with talking_to(self.remote.url, "pulling from",
+                        "; nothing was changed in the local copy"):
+            return self._pull()
+
+    def _pull(self) -> str | None:
         remote_name = self.remote.current_name()
         self._settle(remote_name)
         state = self.state()
@@ -300,7 +329,7 @@ class Mirror:
             self.remote.fs.get(sources, targets)
         for rel, info in parts.items():
             if (tmp / rel).stat().st_size != info.size or file_sha256(tmp / rel) != info.sha256:
-                raise OSError(f"{self.remote.url}: part {remote_name}/{rel} does not match its "
+                raise ValueError(f"{self.remote.url}: part {remote_name}/{rel} does not match its "
                               "manifest; nothing was changed locally")
         target = self.gen_root / local_name
         shutil.rmtree(target, ignore_errors=True)
@@ -324,6 +353,14 @@ class Mirror:
 
         None when there is nothing to push: no local generation, or the one last synced.
         """
+        with talking_to(self.remote.url, "publishing to", self._pushed_later()):
+            return self._stage()
+
+    def _pushed_later(self) -> str:
+        return (f"; the run is published in the local copy {self.store.data_dir}, and the next "
+                "run pushes it")
+
+    def _stage(self) -> StagedPush | None:
         remote_name = self.remote.current_name()
         self._settle(remote_name)
         local = self.store.current()
@@ -364,6 +401,14 @@ class Mirror:
 
     def commit(self, staged: StagedPush) -> str:
         """Point the URL's CURRENT at a staged generation, then delete old generations."""
+        with talking_to(self.remote.url, "publishing to", self._pushed_later()):
+            name = self._commit(staged)
+        with talking_to(self.remote.url, "deleting old generations at",
+                        f"; {name} is published there, and the next push deletes them"):
+            self._delete_old_generations(name)
+        return name
+
+    def _commit(self, staged: StagedPush) -> str:
         try:
             self._check_base(staged.base)
         except RemoteConflict:
@@ -373,7 +418,6 @@ class Mirror:
         self._write_state(committed, PENDING_FILE)
         self.remote.fs.pipe_file(self.remote.path(CURRENT), f"{staged.name}\n".encode())
         os.replace(self.store.data_dir / PENDING_FILE, self.store.data_dir / SYNC_FILE)
-        self._delete_old_generations(staged.name)
         return staged.name
 
     def _check_base(self, base: str | None, now: str | None = None) -> None:
