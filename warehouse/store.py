@@ -74,9 +74,14 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 class Generation:
     """A generation being built. Nothing in it is visible until `Warehouse.publish`."""
 
-    def __init__(self, root: Path, name: str) -> None:
+    def __init__(self, root: Path, name: str, *, fresh: bool = False) -> None:
         self.root = root
         self.name = name
+        # Parts written (or rewritten) since this generation began, per table; None for a
+        # generation opened from disk, whose history is unknown. Checks that only need to see
+        # new rows (unchanged parts are hard links of parts checked when they were written)
+        # read just these.
+        self.written: dict[str, set[str]] | None = {} if fresh else None
 
     def table_dir(self, table: str) -> Path:
         return self.root / table
@@ -91,10 +96,15 @@ class Generation:
     def write_part(self, table: str, part: str, rows: pa.Table) -> Path:
         """Write (or replace) one part of a table in this generation."""
         path = self.table_dir(table) / f"{part}.parquet"
+        written = self.written.setdefault(table, set()) if self.written is not None else None
         if rows.num_rows == 0:
             path.unlink(missing_ok=True)
+            if written is not None:
+                written.discard(part)
             return path
         write_parquet(rows.cast(schema.TABLES[table]), path)
+        if written is not None:
+            written.add(part)
         return path
 
     def read_part(self, table: str, part: str) -> pa.Table:
@@ -196,7 +206,7 @@ class Warehouse:
             if current is not None:
                 for part in current.parts(table):
                     os.link(part, root / table / part.name)
-        return Generation(root, name)
+        return Generation(root, name, fresh=True)
 
     def publish(self, generation: Generation) -> None:
         """Commit a generation: CURRENT first, then the table symlinks (views: the caller)."""

@@ -34,6 +34,8 @@ class ViewInfo:
     description: str
     grain: str
     sql: str
+    # "written": a check that only needs the rows written by this run (see Generation.written)
+    scope: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +47,18 @@ class CheckFailure:
 
 
 def _header(sql: str) -> tuple[str, str]:
-    comments = [line[2:].strip() for line in sql.splitlines() if line.startswith("--")]
-    description = comments[0] if comments else ""
-    grain = next((c for c in comments if c.lower().startswith("grain:")), "")
-    return description, grain.removeprefix("Grain:").strip()
+    description = _comments(sql)[0] if _comments(sql) else ""
+    return description, _tagged(sql, "grain")
+
+
+def _comments(sql: str) -> list[str]:
+    return [line[2:].strip() for line in sql.splitlines() if line.startswith("--")]
+
+
+def _tagged(sql: str, tag: str) -> str:
+    """The text of a `-- Tag: text` header line, or ''."""
+    line = next((c for c in _comments(sql) if c.lower().startswith(f"{tag}:")), "")
+    return line[len(tag) + 1:].strip()
 
 
 def load_views() -> list[ViewInfo]:
@@ -79,7 +89,8 @@ def load_checks() -> list[ViewInfo]:
     for path in sorted(CHECKS_DIR.glob("*.sql")):
         sql = path.read_text()
         description, _ = _header(sql)
-        checks.append(ViewInfo(path.stem, description, "", sql))
+        scope = _tagged(sql, "scope").split(" ", 1)[0].rstrip(":;,.").lower()
+        checks.append(ViewInfo(path.stem, description, "", sql, scope))
     return checks
 
 
@@ -87,9 +98,13 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _table_source(generation: Generation, table: str) -> str:
-    """A read_parquet over the generation's parts, or a typed empty relation when it has none."""
+def _table_source(generation: Generation, table: str,
+                  only: dict[str, set[str]] | None = None) -> str:
+    """A read_parquet over the generation's parts (those named in `only`, when given), or a typed
+    empty relation when there are none."""
     parts = generation.parts(table)
+    if only is not None:
+        parts = [p for p in parts if p.stem in only.get(table, set())]
     if parts:
         files = ", ".join(_sql_string(str(p)) for p in parts)
         return f"read_parquet([{files}])"
@@ -106,8 +121,10 @@ def _country_table() -> pa.Table:
     return pa.table({"country_code": list(names), "country": list(names.values())})
 
 
-def create_views(con: duckdb.DuckDBPyConnection, generation: Generation) -> None:
-    """Create the country lookup table and every view in `con`, pointing at `generation`."""
+def create_views(con: duckdb.DuckDBPyConnection, generation: Generation,
+                 only: dict[str, set[str]] | None = None) -> None:
+    """Create the country lookup table and every view in `con`, pointing at `generation` (at
+    only some of its parts, when `only` names them per table)."""
     countries = _country_table()
     con.register("country_source", countries)
     con.execute("create or replace table country as select * from country_source")
@@ -115,20 +132,28 @@ def create_views(con: duckdb.DuckDBPyConnection, generation: Generation) -> None
     con.execute("create or replace table newsmill_meta as select ? as generation",
                 [generation.name])
     for view in load_views():
-        body = _PLACEHOLDER.sub(lambda m: _table_source(generation, m.group(1)), view.sql)
+        body = _PLACEHOLDER.sub(lambda m: _table_source(generation, m.group(1), only), view.sql)
         con.execute(f"create or replace view {view.name} as {body}")
         con.execute(f"comment on view {view.name} is {_sql_string(view.description)}")
 
 
 def run_checks(generation: Generation) -> list[CheckFailure]:
-    """Run every data check against a generation; an empty list means all pass."""
+    """Run every data check against a generation; an empty list means all pass.
+
+    Checks scoped to written rows read only the parts this run wrote, when the generation knows
+    them: the other parts are byte-identical links to parts that passed when they were written.
+    """
     failures = []
-    with duckdb.connect() as con:
+    with duckdb.connect() as con, duckdb.connect() as written:
         create_views(con, generation)
+        if generation.written is not None:
+            create_views(written, generation, only=generation.written)
         for check in load_checks():
-            rows = con.execute(f"select * from ({check.sql}) limit 5").fetchall()
+            target = written if check.scope == "written" and generation.written is not None \
+                else con
+            rows = target.execute(f"select * from ({check.sql}) limit 5").fetchall()
             if rows:
-                total = con.execute(f"select count(*) from ({check.sql})").fetchone()
+                total = target.execute(f"select count(*) from ({check.sql})").fetchone()
                 failures.append(CheckFailure(check.name, check.description,
                                              int(total[0]) if total else len(rows), repr(rows[0])))
     return failures

@@ -1,4 +1,6 @@
 -- Every mention's offsets slice its field to exactly its surface text: returns the rows that don't.
+-- Scope: written. A run checks the parts it wrote: a mention is always written in the part of its
+-- article, and unchanged parts are links to parts that passed this check when written.
 select mention.*
 from mention
 inner join article using (article_id)
