@@ -183,6 +183,9 @@ class RemoteWarehouse:
         name = self.current_name()
         if name is None:
             return None
+        if self.fs.dircache.use_listings_cache:
+            # A reader's instance: one LIST now spares DuckDB a HEAD per part per file open.
+            self.fs.find(self.path(GEN_DIR, name))
         urls: dict[str, list[str]] = {}
         for rel in sorted(self.manifest(name)["parts"]):
             table = rel.split("/", 1)[0]
