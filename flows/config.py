@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -37,7 +37,7 @@ class Settings:
     # An fsspec URL (s3://bucket/prefix) the warehouse is published to; data_dir is then the local
     # working copy under cache_dir. None: data_dir itself is the warehouse.
     data_url: str | None = None
-    cache_dir: Path = Path(".cache/newsmill")  # load_settings puts it under the home folder
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "newsmill")
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the non-None values of `changes` applied (CLI flags over environment)."""
