@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from transforms.records import TopicScore
 from transforms.topics import (
+    _LOWER_TO_ASCII,
     SCORE_THRESHOLD,
     TOPIC_CODES,
     TOPIC_LABELS,
+    _haystack,
     build_lexicon,
     explain_topics,
     load_lexicon,
@@ -243,6 +245,33 @@ def test_spaced_words_splits_on_anything_but_ascii_letters_and_digits() -> None:
 def test_spaced_words_matches_the_regex_split(text: str) -> None:
     words = re.findall(r"[a-z0-9]+", text.lower())
     assert spaced_words(text) == (" " + "  ".join(words) + " " if words else "")
+
+
+def test_spaced_words_lower_the_non_ascii_letters_whose_lower_case_is_ascii() -> None:
+    # The Kelvin sign lowers to "k" and dotted capital I to "i" plus a combining dot.
+    assert spaced_words("\u212aIL\u0130MAN caf\u00e9") == " kili  man  caf "
+
+
+def test_only_two_non_ascii_characters_lower_to_ascii() -> None:
+    # `_folded` skips `str.lower` on non-ASCII text unless one of these is in it.
+    non_ascii = "".join(map(chr, [*range(0x80, 0xD800), *range(0xE000, 0x110000)]))
+    # Each of the two lowers to one ASCII letter, and all of them together to no more than two.
+    assert len(re.findall("[\x00-\x7f]", non_ascii.lower())) == 2
+    assert [re.findall("[\x00-\x7f]", char.lower()) for char in _LOWER_TO_ASCII] == [["i"], ["k"]]
+
+
+@given(st.text(), st.text())
+def test_haystack_is_body_then_title_words_around_the_mark(title: str, body: str) -> None:
+    words = [*re.findall(r"[a-z0-9]+", body.lower()), "|", *re.findall(r"[a-z0-9]+", title.lower())]
+    assert _haystack(title, body) == "  ".join(["", *words, ""])
+
+
+def test_no_term_matches_across_the_body_and_title() -> None:
+    # "prime minister" is a lexicon phrase; its words split between body end and title are two
+    # separate hits ("prime" is no term, "minister*" is), never the phrase.
+    title_hit = round(3 * (1 + math.log(3)), 3)  # one title word counts 3 times
+    assert explain_topics("Minister", "Prime") == {"medtop:11000000": [("minister", title_hit)]}
+    assert explain_topics("", "Prime minister") == {"medtop:11000000": [("prime minister", 3.0)]}
 
 
 def test_bad_lexicon_lines_are_refused() -> None:

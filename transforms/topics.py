@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
+from itertools import compress
 from pathlib import Path
 
 import ahocorasick_rs as ac
@@ -56,6 +56,8 @@ TOPIC_LABELS: dict[str, str] = {
     "medtop:17000000": "weather",
 }
 TOPIC_CODES: tuple[str, ...] = tuple(TOPIC_LABELS)
+_TOPICS = tuple(TOPIC_LABELS.items())  # (code, label) by topic index
+_TOPIC_INDEXES = range(len(TOPIC_CODES))
 
 SCORE_THRESHOLD = 0.25  # rows below this score are dropped (rank 1 is always kept)
 TITLE_WEIGHT = 3  # a title word counts as this many body words
@@ -66,7 +68,6 @@ FALLBACK_CODE = "medtop:08000000"  # rank 1 for text with no topical words at al
 LEXICON_DIR = Path(__file__).parent / "data" / "topics"
 _WORD = re.compile(r"[a-z0-9]+")
 _MIN_PREFIX = 3
-_FIRST = itemgetter(0)
 
 Entries = tuple[tuple[int, float], ...]  # (topic index, weight) pairs
 Term = tuple[tuple[str, ...], bool, float, int]  # words, last word is a prefix, weight, topic
@@ -83,7 +84,8 @@ class Lexicon:
 
     patterns: tuple[str, ...]
     entries: tuple[Entries, ...]  # per pattern, the topic weights (prefix terms merged in)
-    automaton: ac.AhoCorasick
+    automaton: ac.AhoCorasick  # the patterns, then `_SENTINELS`; reports matches as pattern strings
+    weights: dict[str, Entries] = field(compare=False, repr=False)  # pattern -> its entries
     terms: tuple[Term, ...] = field(default=(), repr=False)  # the source, to extend with a model
     with_model: bool = False  # entries with index >= 17 are a weak model's (index - 17)
 
@@ -162,8 +164,15 @@ def build_lexicon(
             index, weight = learned[word]
             merged[len(TOPIC_CODES) + index] = weight
         entries.append(tuple(sorted(merged.items())))
-    automaton = ac.AhoCorasick(list(patterns), matchkind=ac.MatchKind.LeftmostLongest)
-    return Lexicon(patterns, tuple(entries), automaton, tuple(terms), bool(learned))
+    automaton = ac.AhoCorasick(
+        [*patterns, *_SENTINELS],
+        matchkind=ac.MatchKind.LeftmostLongest,
+        store_patterns=True,
+        # The full DFA is faster only while its ~5 MB stay in cache, which they do not in ingest.
+        implementation=ac.Implementation.ContiguousNFA,
+    )
+    weights_of = dict(zip(patterns, entries, strict=True))
+    return Lexicon(patterns, tuple(entries), automaton, weights_of, tuple(terms), bool(learned))
 
 
 @lru_cache(maxsize=4)
@@ -181,8 +190,34 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     return build_lexicon(tuple(terms))
 
 
-# Bytes outside ASCII letters and digits become spaces; non-ASCII characters become "?" first.
-_SEPARATORS = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
+# Between the body and the title in a haystack. It is not a word character, so no term can match
+# across it, and as a pattern of its own it marks in the match list where the title's hits begin.
+_TITLE_MARK = "|"
+_SENTINELS = (_TITLE_MARK,)
+
+# Bytes outside ASCII letters and digits become spaces, and A-Z becomes a-z.
+_FOLD = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
+)
+
+
+# The only characters outside ASCII whose lower case holds ASCII letters: "İ" -> "i̇", "K" -> "k".
+_LOWER_TO_ASCII = ("\u0130", "\u212a")
+
+
+def _folded(text: str) -> bytes:
+    """The lower-cased text as ASCII bytes with a space for every byte but a-z and 0-9.
+
+    `_FOLD` lower-cases A-Z, and every non-ASCII character becomes "?", so a separator, with or
+    without `str.lower` (slow on non-ASCII text); so that only runs for `_LOWER_TO_ASCII`.
+    """
+    if text.isascii():
+        data = text.encode("ascii")
+    elif _LOWER_TO_ASCII[0] in text or _LOWER_TO_ASCII[1] in text:
+        data = text.lower().encode("ascii", "replace")
+    else:
+        data = text.encode("ascii", "replace")
+    return data.translate(_FOLD)
 
 
 def spaced_words(text: str) -> str:
@@ -190,8 +225,21 @@ def spaced_words(text: str) -> str:
 
     The same split as `[a-z0-9]+` over the lower-cased text, done with byte-level C calls.
     """
-    words = text.lower().encode("ascii", "replace").translate(_SEPARATORS).split()
+    words = _folded(text).split()
     return (b" " + b"  ".join(words) + b" ").decode("ascii") if words else ""
+
+
+_MARK_BYTES = _TITLE_MARK.encode("ascii")
+
+
+def _haystack(title: str, body: str) -> str:
+    """Body and title spaced out in one string, `_TITLE_MARK` between: "  b1  b2  |  t1  ".
+
+    The empty words at the ends give the outer words their spaces; a second space there cannot
+    start a term, as every term's space is followed by a letter or digit.
+    """
+    words = [b"", *_folded(body).split(), _MARK_BYTES, *_folded(title).split(), b""]
+    return b"  ".join(words).decode("ascii")
 
 
 _TF = (0.0, *(1.0 + math.log(count) for count in range(1, 64)))  # 1 + ln(count), precomputed
@@ -201,30 +249,39 @@ def _tf(count: int) -> float:
     return _TF[count] if count < 64 else 1.0 + math.log(count)
 
 
-def _evidence(
-    lexicon: Lexicon, title_spaced: str, body_spaced: str
-) -> tuple[list[float], list[float]]:
+def _hits(lexicon: Lexicon, haystack: str) -> Counter[str]:
+    """Pattern -> count in a `_haystack`, a title hit counting TITLE_WEIGHT times.
+
+    Body patterns come first, in the order they were first found, then the title's new ones: the
+    evidence sums in `_evidence` add up in this order, which fixes their last bits.
+    """
+    found: list[str] = lexicon.automaton.find_matches_as_strings(haystack)
+    mark = found.index(_TITLE_MARK)
+    title = found[mark + 1 :]
+    del found[mark:]
+    if title:
+        found += title * TITLE_WEIGHT
+    return Counter(found)
+
+
+def _evidence(lexicon: Lexicon, haystack: str) -> tuple[list[float], list[float]]:
     """Raw lexicon evidence and raw learned evidence per topic, in `TOPIC_CODES` order."""
-    find = lexicon.automaton.find_matches_as_indexes
-    # pattern index -> count, a title hit counting TITLE_WEIGHT times
-    hits = Counter(map(_FIRST, find(body_spaced)))
-    if title_spaced:
-        for pattern in map(_FIRST, find(title_spaced)):
-            hits[pattern] += TITLE_WEIGHT
     topics = len(TOPIC_CODES)
     raw = [0.0] * (2 * topics if lexicon.with_model else topics)
-    entries = lexicon.entries
+    weights = lexicon.weights
     table = _TF
-    for pattern, count in hits.items():
+    for pattern, count in _hits(lexicon, haystack).items():
         factor = table[count] if count < 64 else _tf(count)
-        for index, weight in entries[pattern]:
+        for index, weight in weights[pattern]:
             raw[index] += weight * factor
+    if not lexicon.with_model:
+        return raw, []
     return raw[:topics], raw[topics:]
 
 
 def lexicon_evidence(title: str, body: str) -> list[float]:
     """Raw lexicon evidence per topic, in `TOPIC_CODES` order."""
-    return _evidence(load_lexicon(), spaced_words(title), spaced_words(body))[0]
+    return _evidence(load_lexicon(), _haystack(title, body))[0]
 
 
 def explain_topics(
@@ -232,15 +289,11 @@ def explain_topics(
 ) -> dict[str, list[tuple[str, float]]]:
     """Per topic code, the matched terms and what each added to the raw evidence, largest first."""
     lexicon = _model_lexicon(model) if model is not None and model.weights else load_lexicon()
-    find = lexicon.automaton.find_matches_as_indexes
-    hits = Counter(map(_FIRST, find(spaced_words(body))))
-    for pattern in map(_FIRST, find(spaced_words(title))):
-        hits[pattern] += TITLE_WEIGHT
     topics = len(TOPIC_CODES)
     found: dict[str, list[tuple[str, float]]] = {}
-    for pattern, count in hits.items():
-        term = " ".join(lexicon.patterns[pattern].split())
-        for index, weight in lexicon.entries[pattern]:
+    for pattern, count in _hits(lexicon, _haystack(title, body)).items():
+        term = " ".join(pattern.split())
+        for index, weight in lexicon.weights[pattern]:
             learned = index >= topics
             code = TOPIC_CODES[index - topics if learned else index]
             label = f"{term} (model)" if learned else term
@@ -279,28 +332,37 @@ def _ranking(raw: list[float], learned: list[float]) -> list[float]:
     ]
 
 
+# A share under this rounds (to 4 places) below SCORE_THRESHOLD, so it needs no `round` call.
+_SURELY_BELOW = SCORE_THRESHOLD - 1e-4
+
+
 def score_topics(title: str, body: str, *, model: TopicModel | None = None) -> list[TopicScore]:
     """Rank the IPTC top-level topics of one article; rows under SCORE_THRESHOLD are dropped."""
     if not (title.strip() or body.strip()):
         return []
-    with_model = model is not None and bool(model.weights)
-    lexicon = _model_lexicon(model) if model is not None and with_model else load_lexicon()
-    raw, learned = _evidence(lexicon, spaced_words(title), spaced_words(body))
-    ranking = _ranking(raw, learned)
-    method = "lexicon+model" if any(learned) else "lexicon"
-    best_raw = max(max(raw), max(learned, default=0.0))
-    top = max(ranking)
+    lexicon = _model_lexicon(model) if model is not None and model.weights else load_lexicon()
+    raw, learned = _evidence(lexicon, _haystack(title, body))
+    best_raw = top = max(raw)  # raw evidence is never negative
+    ranking, method = raw, "lexicon"
+    if any(learned):
+        ranking, method = _ranking(raw, learned), "lexicon+model"
+        best_raw, top = max(best_raw, max(learned)), max(ranking)
     if top <= 0.0:
         return [TopicScore(FALLBACK_CODE, TOPIC_LABELS[FALLBACK_CODE], 0.0, 1, "fallback")]
     confidence = 1.0 - math.exp(-best_raw / SATURATION)
-    order = sorted(range(len(TOPIC_CODES)), key=lambda i: (-ranking[i], i))
+    # Best first; the sort is stable, so ties keep TOPIC_CODES order. Topics with no evidence
+    # score 0 and would stop the loop anyway, so they are left out of the sort.
+    order = sorted(compress(_TOPIC_INDEXES, ranking), key=ranking.__getitem__, reverse=True)
     rows: list[TopicScore] = []
     for rank, index in enumerate(order, start=1):
-        score = round(confidence * ranking[index] / top, 4)
+        share = confidence * ranking[index] / top
+        if rank > 1 and share < _SURELY_BELOW:
+            break
+        score = round(share, 4)
         if rank > 1 and score < SCORE_THRESHOLD:
             break
-        code = TOPIC_CODES[index]
-        rows.append(TopicScore(code, TOPIC_LABELS[code], score, rank, method))
+        code, label = _TOPICS[index]
+        rows.append(TopicScore(code, label, score, rank, method))
     return rows
 
 
@@ -344,7 +406,7 @@ def _fit_round(
     doc_freq: dict[str, list[int]] = {}
     labelled = [0] * topics
     for title_spaced, body_spaced in docs:
-        raw, learned = _evidence(lexicon, title_spaced, body_spaced)
+        raw, learned = _evidence(lexicon, f"{body_spaced}{_TITLE_MARK}{title_spaced}")
         ranking = _ranking(raw, learned)
         order = sorted(range(topics), key=lambda i: -ranking[i])
         top, second = ranking[order[0]], ranking[order[1]]
