@@ -26,6 +26,7 @@ quiet_prefect()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from transforms.formats.detect import Limits  # noqa: E402
 from warehouse import ledger, rawfiles, views  # noqa: E402
@@ -76,11 +77,26 @@ def plan_run(files: list[rawfiles.RawFile], current: Generation | None) -> ledge
     return ledger.plan_dumps(files, ledger.load_manifest(current))
 
 
+class DumpBatch:
+    """The dumps of one parse task: (raw file, sha256 the manifest records) pairs.
+
+    A plain object rather than a list, so Prefect does not walk each of its thousands of items
+    looking for futures, twice per task (that cost the flow process about as much CPU as the
+    merge); `quote()` would do the same locally but is not unwrapped on Dask workers.
+    """
+
+    __slots__ = ("files",)
+
+    def __init__(self, files: list[tuple[rawfiles.RawFile, str | None]]) -> None:
+        self.files = files
+
+
 @task(**TASK_OPTIONS, retries=2, retry_delay_seconds=1)
-def parse_batch(files: list[tuple[rawfiles.RawFile, str | None]], captured_at: datetime | None,
+def parse_batch(batch: DumpBatch, captured_at: datetime | None,
                 limits: Limits, pool: Executor | None = None) -> BatchResult:
     """Read, parse and extract one batch of dumps: in the local process pool, or right here
     when the task itself runs on a Dask worker."""
+    files = batch.files
     if pool is None:
         return ingest_batch(files, captured_at=captured_at, limits=limits)
     return pool.submit(ingest_batch, files, captured_at=captured_at, limits=limits).result()
@@ -208,7 +224,7 @@ def newsmill_flow(settings: Settings) -> RunSummary:
         mirror = pull_remote(store, settings.data_url)
         current = store.current()
         files = scan_raw(settings.raw_dir)
-        plan = plan_run(files, current)
+        plan = plan_run(quote(files), current)
         summary.dumps_seen, summary.dumps_new = len(files), plan.new
         summary.dumps_changed, summary.dumps_unchanged = plan.changed, len(plan.unchanged)
         stage.lap("scan")
@@ -225,7 +241,7 @@ def newsmill_flow(settings: Settings) -> RunSummary:
             stage.lap("write")
             _log_dumps(logger, parsed.outcomes)
             pause_point(settings.pause_at, "write")
-            record_run(generation, plan.manifest, parsed,
+            record_run(generation, quote(plan.manifest), quote(parsed),
                        _run_row(summary, started_at, datetime.now(UTC)))
             check_generation(generation)
             stage.lap("checks")
@@ -269,7 +285,7 @@ def parse_and_merge(plan: ledger.Plan, settings: Settings, merger: Merger,
     pool = None if settings.dask_address else local_pool(settings.workers)
     try:
         for batch in batches(plan, settings.batch_bytes, settings.workers):
-            pending.append(parse_batch.submit(batch, settings.captured_at, limits, pool))
+            pending.append(parse_batch.submit(DumpBatch(batch), settings.captured_at, limits, pool))
             if len(pending) >= 2 * settings.workers:
                 done += _merge_one(pending.popleft().result(), merger, parsed, summary)
                 _progress(logger, settings, done, total)
