@@ -683,19 +683,35 @@ def _verdict(
 
 
 def _resolve(spans: list[_Span]) -> None:
-    """Choose each span's reading: first from the unambiguous spans, then again from all choices."""
+    """Choose each span's reading: first from the unambiguous spans, then again from all choices.
+
+    Only the spans with something to weigh go through `_choose`: a country with one reading
+    ("Japan") is chosen here, and a second round re-decides only what the new evidence can change.
+    """
     by_country: dict[str, set[str]] = {}
     by_admin1: dict[tuple[str, str], set[str]] = {}
+    fixed: list[_Span] = []
+    weigh: list[_Span] = []
     plain = True
     for span in spans:
         reading = span.reading
         if not reading.plain:
             plain = False
-        if reading.strong and reading.country_code is not None:
-            _support(by_country, reading.country_code, span.surface)
+        code = reading.country_code
+        if reading.strong and code is not None:
+            surfaces = by_country.get(code)
+            if surfaces is None:
+                by_country[code] = {span.surface}
+            else:
+                surfaces.add(span.surface)
             if reading.admin1:
-                _support(by_admin1, (reading.country_code, reading.admin1), span.surface)
-    _choose(spans, by_country, by_admin1)
+                _support(by_admin1, (code, reading.admin1), span.surface)
+        if reading.fixed:
+            span.chosen = span.candidates[0]  # "Japan", "U.S.", "Japanese": nothing to weigh
+            fixed.append(span)
+        else:
+            weigh.append(span)
+    weighed, touched = _choose(weigh, spans, by_country, by_admin1)
     if plain:
         return  # nothing was ambiguous: a second round would change nothing
     chosen_by_country: dict[str, set[str]] = {}
@@ -704,15 +720,25 @@ def _resolve(spans: list[_Span]) -> None:
         chosen = span.chosen
         if chosen is None:
             continue
-        code, admin1 = _chosen_reading(chosen)
-        _support(chosen_by_country, code, span.surface)
+        surfaces = chosen_by_country.get(chosen.country_code)
+        if surfaces is None:
+            chosen_by_country[chosen.country_code] = {span.surface}
+        else:
+            surfaces.add(span.surface)
         # States and provinces count as chosen; a chosen city ("London" -> England) is too weak
         # a reason to move another name to a small town of that state.
-        if chosen.method == "division" and admin1:
-            more_admin1 = _support(by_admin1, (code, admin1), span.surface) or more_admin1
+        if chosen.method == "division":
+            code, admin1 = _chosen_reading(chosen)
+            if admin1:
+                more_admin1 = _support(by_admin1, (code, admin1), span.surface) or more_admin1
     if not more_admin1 and chosen_by_country == by_country:
         return  # the choices depend only on the evidence: the same evidence, the same choices
-    _choose(spans, chosen_by_country, by_admin1)
+    if touched:  # the first round's last passes changed choices: start the round afresh
+        for span in fixed:
+            span.chosen = span.candidates[0]
+    elif not more_admin1:
+        weigh = weighed  # a settled span reads only the states, which are as they were
+    _choose(weigh, spans, chosen_by_country, by_admin1)
 
 
 def _support(evidence: dict[_K, set[str]], key: _K, surface: str) -> bool:
@@ -728,19 +754,23 @@ def _support(evidence: dict[_K, set[str]], key: _K, surface: str) -> bool:
 
 
 def _choose(
+    weigh: list[_Span],
     spans: list[_Span],
     by_country: dict[str, set[str]],
     by_admin1: dict[tuple[str, str], set[str]],
-) -> None:
+) -> tuple[list[_Span], bool]:
+    """Choose the reading of each span in `weigh`, then make the article's choices agree.
+
+    Returns the spans that needed a decision (not settled by their reading alone), and whether
+    the last passes changed any span's choice.
+    """
     # Spans with the same surface and no comma or cue of their own get the same reading.
     decided: dict[object, tuple[Candidate | None, tuple[str, ...]]] = {}
     placed: dict[str, Candidate] = {}  # surfaces that a comma or cue placed
     lost: set[str] = set()
-    for span in spans:
+    weighed: list[_Span] = []
+    for span in weigh:
         reading = span.reading
-        if reading.fixed:
-            span.chosen = span.candidates[0]  # "Japan", "U.S.", "Japanese": nothing to weigh
-            continue
         nxt, prev = span.comma_next, span.follows_comma
         own = nxt is not None or prev is not None or span.cue or span.division_cue
         if (
@@ -750,6 +780,7 @@ def _choose(
         ):
             span.chosen = reading.settled_to  # what _decide_by_country would find
             continue
+        weighed.append(span)
         key: object = (
             (span.surface, id(nxt), id(prev), span.cue, span.division_cue) if own else span.surface
         )
@@ -761,15 +792,17 @@ def _choose(
             lost.update(losers)
         if own and span.chosen is not None:
             placed[span.surface] = span.chosen
+    touched = False
     # One sense per article: once "Paris, Tex." is placed, every other "Paris" there follows it.
     if placed:
         for span in spans:
             chosen = placed.get(span.surface)
             if chosen is not None and span.chosen is not None and span.chosen != chosen:
                 span.chosen = chosen
+                touched = True
     # "Georgian" follows "Georgia": if the country lost to the US state, its demonym goes too.
     if not lost:
-        return
+        return weighed, touched
     for span in spans:
         chosen = span.chosen
         if (
@@ -784,6 +817,8 @@ def _choose(
             )
         ):
             span.chosen = None
+            touched = True
+    return weighed, touched
 
 
 def _mentions(gaz: Gazetteer, spans: list[_Span], texts: dict[Field, str]) -> list[Mention]:
