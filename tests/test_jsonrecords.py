@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from transforms.formats import jsonrecords
 from transforms.formats.jsonrecords import (
     MAX_DEPTH,
     looks_like_json,
@@ -360,7 +362,10 @@ def _reference_nesting_depth(text: str) -> int:
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(list('"\\[]{}\na: ,é') + ['\\"', '"x"']), max_size=60).map("".join))
 def test_nesting_depth_equals_the_plain_string_rule(text: str) -> None:
-    assert nesting_depth(text) == _reference_nesting_depth(text)
+    # Both ways of reading: line by line (a mean line of 1+ characters) and whole.
+    for mean_line in (1, 10**9):
+        with patch.object(jsonrecords, "_MIN_MEAN_LINE", mean_line):
+            assert nesting_depth(text) == _reference_nesting_depth(text)
 
 
 @settings(max_examples=300, deadline=None)
@@ -369,4 +374,6 @@ def test_nesting_depth_of_json_lines_equals_the_plain_string_rule(
     values: list[object], noise: str
 ) -> None:
     text = "\n".join(json.dumps(value) for value in values) + noise
-    assert nesting_depth(text) == _reference_nesting_depth(text)
+    for mean_line in (1, 10**9):
+        with patch.object(jsonrecords, "_MIN_MEAN_LINE", mean_line):
+            assert nesting_depth(text) == _reference_nesting_depth(text)

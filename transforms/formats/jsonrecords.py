@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from itertools import accumulate
 from typing import Any
 
 from transforms.records import Article, DatePrecision, Reject
@@ -35,6 +36,7 @@ MAX_DEPTH = 64
 # go in one tight repeat instead of one alternation per character.
 _STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_MIN_MEAN_LINE = 64  # characters a line; below that nesting_depth reads the text whole
 _NEWSAPI_TRUNCATION = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]\s*$")
 _DMY = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -68,20 +70,23 @@ def parse_json_records(text: str) -> Iterator[Article | Reject]:
 def nesting_depth(text: str) -> int:
     """The deepest bracket nesting in a JSON text, ignoring brackets inside strings.
 
-    Strings never span a newline (`_STRING` stops at one), so each line is read on its own: a
-    typical line (one JSON Lines record) has brackets only before its first quote and after its
-    last one, which no string can cover, so only the rare line with a bracket between its first
-    and last quote needs the string regex. Equal to running the regex over the whole text, which
-    costs ~6 ns a character on a multi-megabyte export.
+    Strings never span a newline (`_STRING` stops at one), so each line can be read on its own:
+    a typical line (one JSON Lines record) has brackets only before its first quote and after its
+    last one, where no string can cover them, so only the rare line with a bracket between its
+    first and last quote needs the string regex. On a multi-megabyte export that skips a regex
+    pass of ~6 ns a character. Text made of many short lines (pretty-printed or hostile) is read
+    whole instead, so no Python loop runs once per tiny line.
     """
-    depth = 0
-    deepest: int | None = None  # None until the first bracket, as max() of no prefix sums
-    for line in text.split("\n"):
-        for char in _line_brackets(line):
-            depth += 1 if char in "[{" else -1
-            if deepest is None or depth > deepest:
-                deepest = depth
-    return deepest or 0
+    if text.count("\n") > len(text) // _MIN_MEAN_LINE:
+        return _depth(_NOT_BRACKET.sub("", _STRING.sub("", text)))
+    return _depth("".join([_line_brackets(line) for line in text.split("\n")]))
+
+
+def _depth(brackets: str) -> int:
+    """The largest running sum of a bracket sequence ("[" and "{" +1, the others -1); 0 if none."""
+    if not brackets:
+        return 0
+    return max(accumulate(1 if c in "[{" else -1 for c in brackets))
 
 
 def _line_brackets(line: str) -> str:
