@@ -351,8 +351,6 @@ class _Reading:
     admin1_keys: tuple[tuple[str, str], ...]  # (country, admin1 or "") of each candidate
     main: tuple[int, ...]  # indexes of the candidates that are no small namesake
     small: tuple[int, ...]  # indexes of the small namesakes ("London", Kentucky)
-    sure: tuple[bool, ...]  # per candidate: once it is the best reading, nothing can reject it
-    accepts: tuple[tuple[tuple[bool, ...], ...], ...]  # per candidate: [after_comma][support]
     # For _decide_by_country: (index, country) of the strongest candidate of each country among
     # those weighed without a comma or cue; () when their priors are not in descending order.
     leads: tuple[tuple[int, str], ...]
@@ -416,11 +414,6 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
         admin1_keys=tuple((c.country_code, c.admin1 or "") for c in cands),
         main=tuple(i for i, c in enumerate(cands) if c.weak != SMALL_PLACE),
         small=tuple(i for i, c in enumerate(cands) if c.weak == SMALL_PLACE),
-        sure=tuple(_sure(c, homonym_countries) for c in cands),
-        accepts=tuple(
-            tuple(tuple(_accepted(c, support, after) for support in range(3)) for after in (0, 1))
-            for c in cands
-        ),
         leads=tuple((i, code) for code, i in leads.items()) if descending else (),
         pool_countries=tuple(i for i in base if cands[i].kind == "country"),
         settled=settled,
@@ -585,7 +578,7 @@ def _decide(
     if len(pool) == 1:
         index = pool[0]
         best = cands[index]
-        if reading.sure[index]:
+        if _sure(best, reading.homonym_countries):
             return best, ()  # one reading to weigh, and nothing can reject it
         _, support = _score(span, best, keys[index], by_country, by_admin1)
     elif not pool:
@@ -597,7 +590,7 @@ def _decide(
             score, support = _score(span, cands[i], keys[i], by_country, by_admin1)
             scored.append((-score, i, support, cands[i]))
         scored.sort()
-        _, index, support, best = scored[0]
+        _, _, support, best = scored[0]
         if best.kind == "place" and reading.has_capital:
             capital = next((t for t in scored if t[3].method == "capital"), None)
             if (
@@ -608,7 +601,7 @@ def _decide(
                 # A national capital yields to a smaller namesake only in a story about the
                 # namesake's own state: "Athens" beside a US mention is Greece's, "Athens, Ga."
                 # is not.
-                _, index, support, best = capital
+                _, _, support, best = capital
         losers = tuple(
             [
                 c.country_code
@@ -616,7 +609,7 @@ def _decide(
                 if c.kind == "country" and c.country_code != best.country_code
             ]
         )
-    return _verdict(span, index, best, support, losers, by_country)
+    return _verdict(span, best, support, losers, by_country)
 
 
 def _decide_by_country(
@@ -650,18 +643,17 @@ def _decide_by_country(
             if cands[i].country_code != code
         ]
     )
-    return _verdict(span, index, best, support, losers, by_country)
+    return _verdict(span, best, support, losers, by_country)
 
 
 def _verdict(
     span: _Span,
-    index: int,
     best: Candidate,
     support: int,
     losers: tuple[str, ...],
     by_country: dict[str, set[str]],
 ) -> tuple[Candidate | None, tuple[str, ...]]:
-    """The best candidate (number `index` of the span's) if the article lets it stand."""
+    """The best candidate if the article lets it stand."""
     reading = span.reading
     if (
         support == 0
@@ -677,7 +669,7 @@ def _verdict(
         )
     ):
         return None, ()  # "Edmonton" among Cairns and Queensland: a local namesake we do not list
-    if not reading.accepts[index][span.follows_comma is not None][support]:  # see _accepted
+    if not _accepted(best, support, span.follows_comma is not None):
         return None, ()
     return best, losers
 
