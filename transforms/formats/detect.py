@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
+from transforms.formats.daily8 import looks_like_daily8, parse_daily8_page
+from transforms.formats.jsonrecords import looks_like_json, parse_json_records
 from transforms.records import ParsedItem, Reject
 from transforms.text import decode_text
 
@@ -142,9 +144,7 @@ def _named_text(name: str) -> bool:
 
 def _read_content(data: bytes, *, compression: str, captured_at: datetime,
                   plain_text_ok: bool) -> Dump:
-    from transforms.formats.daily8 import looks_like_daily8, parse_daily8_page
-    from transforms.formats.html import looks_like_html, parse_html_page
-    from transforms.formats.jsonrecords import looks_like_json, parse_json_records
+    from transforms.formats.html import looks_like_html, parse_html_page  # heavy: lxml et al.
 
     if looks_like_html(data[:SNIFF_BYTES]):
         return Dump(
