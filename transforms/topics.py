@@ -68,6 +68,9 @@ FALLBACK_CODE = "medtop:08000000"  # rank 1 for text with no topical words at al
 LEXICON_DIR = Path(__file__).parent / "data" / "topics"
 _WORD = re.compile(r"[a-z0-9]+")
 _MIN_PREFIX = 3
+# Between the body and the title in a haystack. It is not a word character, so no term can match
+# across it, and as a pattern of its own it marks in the match list where the title's hits begin.
+_TITLE_MARK = "|"
 
 Entries = tuple[tuple[int, float], ...]  # (topic index, weight) pairs
 Term = tuple[tuple[str, ...], bool, float, int]  # words, last word is a prefix, weight, topic
@@ -84,7 +87,7 @@ class Lexicon:
 
     patterns: tuple[str, ...]
     entries: tuple[Entries, ...]  # per pattern, the topic weights (prefix terms merged in)
-    automaton: ac.AhoCorasick  # the patterns, then `_SENTINELS`; reports matches as pattern strings
+    automaton: ac.AhoCorasick  # the patterns and `_TITLE_MARK`; reports matches as pattern strings
     weights: dict[str, Entries] = field(compare=False, repr=False)  # pattern -> its entries
     terms: tuple[Term, ...] = field(default=(), repr=False)  # the source, to extend with a model
     with_model: bool = False  # entries with index >= 17 are a weak model's (index - 17)
@@ -165,10 +168,10 @@ def build_lexicon(
             merged[len(TOPIC_CODES) + index] = weight
         entries.append(tuple(sorted(merged.items())))
     automaton = ac.AhoCorasick(
-        [*patterns, *_SENTINELS],
+        [*patterns, _TITLE_MARK],
         matchkind=ac.MatchKind.LeftmostLongest,
-        store_patterns=True,
-        # The full DFA is faster only while its ~5 MB stay in cache, which they do not in ingest.
+        store_patterns=True,  # so matches come back as these very pattern strings, no tuples
+        # A full DFA scans faster only while its ~5 MB stay in cache, which in ingest they do not.
         implementation=ac.Implementation.ContiguousNFA,
     )
     weights_of = dict(zip(patterns, entries, strict=True))
@@ -190,11 +193,6 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     return build_lexicon(tuple(terms))
 
 
-# Between the body and the title in a haystack. It is not a word character, so no term can match
-# across it, and as a pattern of its own it marks in the match list where the title's hits begin.
-_TITLE_MARK = "|"
-_SENTINELS = (_TITLE_MARK,)
-
 # Bytes outside ASCII letters and digits become spaces, and A-Z becomes a-z.
 _FOLD = bytes(
     c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
@@ -208,8 +206,9 @@ _LOWER_TO_ASCII = ("\u0130", "\u212a")
 def _folded(text: str) -> bytes:
     """The lower-cased text as ASCII bytes with a space for every byte but a-z and 0-9.
 
-    `_FOLD` lower-cases A-Z, and every non-ASCII character becomes "?", so a separator, with or
-    without `str.lower` (slow on non-ASCII text); so that only runs for `_LOWER_TO_ASCII`.
+    `_FOLD` lower-cases A-Z. A non-ASCII character becomes "?", so a space, whether it was
+    lower-cased first or not, so the slow `str.lower` of non-ASCII text only runs when the text
+    holds one of `_LOWER_TO_ASCII`.
     """
     if text.isascii():
         data = text.encode("ascii")
