@@ -299,12 +299,15 @@ def _split_lines(text: str) -> list[_Line]:
     # don't mark the first line, and trailing whitespace moves the cut to the last real line.
     text = text.strip()
     raw = text.split("\n")
-    # A printable line has no whitespace but U+0020 (tab, NBSP, U+2028... are all non-printable),
-    # so stripping spaces and, rarely, collapsing a run is all it needs: most lines are never
-    # split into words. Other lines fold every whitespace run (U+2028, \v, ...) the long way.
+    # A line whose only whitespace is U+0020 needs no more than its spaces stripped and, rarely,
+    # a run collapsed, so most lines are never split into words. That holds for a printable line
+    # (tab, NBSP, U+2028... are all non-printable) and for an ASCII line of a text without ASCII
+    # control whitespace, which a few substring tests over the whole text rule out far faster
+    # than isprintable reads each line. Other lines fold every whitespace run the long way.
+    plain_ascii = not any(char in text for char in _ASCII_ODD_WHITESPACE)
     cleaned = [
         (" ".join(clean.split()) if "  " in (clean := line.strip(" ")) else clean)
-        if line.isprintable()
+        if (plain_ascii and line.isascii()) or line.isprintable()
         else " ".join(line.split())
         for line in raw
     ]
@@ -320,6 +323,10 @@ def _split_lines(text: str) -> list[_Line]:
     if out and out[-1].partial and _is_chrome_prefix(out[-1].text):
         out.pop()
     return out
+
+
+# ASCII whitespace other than the space, newline and carriage return (replaced before use).
+_ASCII_ODD_WHITESPACE = "\t\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 def _is_chrome(text: str) -> bool:
