@@ -329,37 +329,38 @@ class _Reading:
     `_find_spans` reads it from `_READINGS` instead of recomputing it for every match.
     """
 
-    surface: str
+    # The fields read for every span come first, to share the object's first cache lines.
     candidates: tuple[Candidate, ...]  # () for a blocking phrase
-    strong: bool  # no weak candidate: usable as evidence before anything is chosen
+    surface: str
     name_like: bool  # no abbreviation or demonym: could be part of a person's name
+    fixed: bool  # one country reading that is no capital: nothing to weigh ("Japan", "U.S.")
+    plain: bool  # one reading, not weak: a second round of choosing cannot change it
+    strong: bool  # no weak candidate: usable as evidence before anything is chosen
     country_code: str | None  # the one country of every candidate, if there is one
     admin1: str | None  # the one state or province of every candidate, if all are places
     has_division: bool  # a state or province among the candidates: "the state of" matters
-    has_capital: bool  # a national capital among the candidates
-    has_country: bool  # a country among the candidates: "Jordan Israel" names no person
-    homonym_countries: int  # how many countries have a listed place of this name
-    town: bool  # every reading is a city
-    town_word: bool  # every reading is a city and the surface is one word
-    site: bool  # every reading is a place or a capital (no country name, no demonym)
-    word_only: bool  # every reading is a common word or a small namesake
-    fixed: bool  # one country reading that is no capital: nothing to weigh ("Japan", "U.S.")
-    plain: bool  # one reading, not weak: a second round of choosing cannot change it
-    given_name: bool  # the surface is a listed given name ("Chad", "Jordan")
-    person_name: bool  # the surface is a listed given name or surname
-    saint: bool  # a saint's name ("St. Paul"): with "'s" it is a church or a school
-    admin1_keys: tuple[tuple[str, str], ...]  # (country, admin1 or "") of each candidate
-    main: tuple[int, ...]  # indexes of the candidates that are no small namesake
-    small: tuple[int, ...]  # indexes of the small namesakes ("London", Kentucky)
-    # For _decide_by_country: (index, country) of the strongest candidate of each country among
-    # those weighed without a comma or cue; () when their priors are not in descending order.
-    leads: tuple[tuple[int, str], ...]
-    pool_countries: tuple[int, ...]  # indexes of the country readings among those weighed
     # Whether _decide_by_country always finds the same: one lead that nothing can reject
     # ("England", "Sydney") or that support from its country alone never lets stand ("Mobile")
     settled: bool
     settled_to: Candidate | None  # what it finds then
     admin1_key_set: frozenset[tuple[str, str]]  # admin1_keys as a set
+    word_only: bool  # every reading is a common word or a small namesake
+    site: bool  # every reading is a place or a capital (no country name, no demonym)
+    given_name: bool  # the surface is a listed given name ("Chad", "Jordan")
+    town_word: bool  # every reading is a city and the surface is one word
+    saint: bool  # a saint's name ("St. Paul"): with "'s" it is a church or a school
+    person_name: bool  # the surface is a listed given name or surname
+    # For _decide_by_country: (index, country) of the strongest candidate of each country among
+    # those weighed without a comma or cue; () when their priors are not in descending order.
+    leads: tuple[tuple[int, str], ...]
+    has_capital: bool  # a national capital among the candidates
+    pool_countries: tuple[int, ...]  # indexes of the country readings among those weighed
+    homonym_countries: int  # how many countries have a listed place of this name
+    has_country: bool  # a country among the candidates: "Jordan Israel" names no person
+    main: tuple[int, ...]  # indexes of the candidates that are no small namesake
+    small: tuple[int, ...]  # indexes of the small namesakes ("London", Kentucky)
+    admin1_keys: tuple[tuple[str, str], ...]  # (country, admin1 or "") of each candidate
+    town: bool  # every reading is a city
 
 
 # By gazetteer pattern index. There is one gazetteer per process (load_gazetteer is cached), so
@@ -703,9 +704,13 @@ def _resolve(spans: list[_Span]) -> None:
             fixed.append(span)
         else:
             weigh.append(span)
-    weighed, touched = _choose(weigh, spans, by_country, by_admin1)
+    weighed, touched = _choose(weigh, spans, by_country, by_admin1) if weigh else ([], False)
     if plain:
         return  # nothing was ambiguous: a second round would change nothing
+    if not weighed and not touched and not any(
+        s.chosen is not None and s.chosen.method == "division" for s in spans
+    ):
+        return  # every span was settled by its reading, and no new state can unsettle one
     chosen_by_country: dict[str, set[str]] = {}
     more_admin1 = False
     for span in spans:
