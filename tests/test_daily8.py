@@ -651,7 +651,8 @@ def _reference_split_lines(text: str) -> list[tuple[str, bool, bool]]:
 
 LINE_PIECES = st.sampled_from(
     list("ab .\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\u0085\u00a0\u2009\u200b\u2028\u2029\u3000\u00ad•")
-    + ["e\u0301", "\u212b", "  ", "\n\n", "\r\n", " \n ", "logo", "Try Our AI Fea", "中"]
+    + ["e\u0301", "\u0301", "\u212b", "\u2000", "\u2001", "\u1100\u1161", "  ", "\n\n", "\r\n"]
+    + [" \n ", "logo", "Try Our AI Fea", "中"]
 )
 
 

@@ -285,36 +285,39 @@ def _split_lines(text: str) -> list[_Line]:
     Each line is NFC with every whitespace run as one space and no space at its ends. That is
     `normalize_space` of the whole text followed by " ".join(line.split()) per line, done with
     less work: str.split() already folds the odd spaces normalize_space maps, except the
-    zero-width space (not whitespace to Python), so only NFC and that one replacement are left
-    to do on the whole text.
+    zero-width space (not whitespace to Python); NFC never joins characters across a newline,
+    so only the non-ASCII lines need it; and a line whose only whitespace is U+0020 needs just
+    its spaces stripped and, rarely, a run collapsed, without splitting it into words. That
+    holds for a printable line (tab, NBSP, U+2028... are all non-printable) and for an ASCII line
+    of a text without ASCII control whitespace, which a few substring tests over the whole text
+    rule out far faster than isprintable reads each line.
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     cut = not text.endswith("\n")
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-        if "\u200b" in text:
-            text = text.replace("\u200b", " ")
+    if "\u200b" in text:
+        text = text.replace("\u200b", " ")
     # Stripping the whole text (not just its lines) matches normalize_space: leading blank lines
     # don't mark the first line, and trailing whitespace moves the cut to the last real line.
+    # (NFC maps whitespace to whitespace only, so stripping before it changes nothing.)
     text = text.strip()
     raw = text.split("\n")
-    # A line whose only whitespace is U+0020 needs no more than its spaces stripped and, rarely,
-    # a run collapsed, so most lines are never split into words. That holds for a printable line
-    # (tab, NBSP, U+2028... are all non-printable) and for an ASCII line of a text without ASCII
-    # control whitespace, which a few substring tests over the whole text rule out far faster
-    # than isprintable reads each line. Other lines fold every whitespace run the long way.
     plain_ascii = not any(char in text for char in _ASCII_ODD_WHITESPACE)
-    cleaned = [
-        (" ".join(clean.split()) if "  " in (clean := line.strip(" ")) else clean)
-        if (plain_ascii and line.isascii()) or line.isprintable()
-        else " ".join(line.split())
-        for line in raw
-    ]
     last = len(raw) - 1
     out: list[_Line] = []
     blank = False
-    for index, clean in enumerate(cleaned):
+    for index, line in enumerate(raw):
+        if line.isascii():  # O(1): CPython knows each string's widest character
+            spaces_only = plain_ascii or line.isprintable()
+        else:
+            line = unicodedata.normalize("NFC", line)
+            spaces_only = line.isprintable()
+        if spaces_only:
+            clean = line.strip(" ")
+            if "  " in clean:
+                clean = " ".join(clean.split())
+        else:
+            clean = " ".join(line.split())  # also folds U+2028, \v and other odd breaks
         if not clean:
             blank = True
             continue
