@@ -242,8 +242,7 @@ def _paragraphs(value: Any) -> str:
         return ""
     if "chars]" in value:
         value = _NEWSAPI_TRUNCATION.sub("", value)
-    lines = (normalize_space(line) for line in value.splitlines())
-    return "\n".join(line for line in lines if line)
+    return "\n".join([line for raw in value.splitlines() if (line := normalize_space(raw))])
 
 
 def _source(record: dict[str, Any]) -> str | None:
