@@ -563,6 +563,16 @@ def _decide(
         found = _decide_by_country(span, by_country)
         if found is not None:
             return found
+    return _decide_by_weighing(span, by_country, by_admin1)
+
+
+def _decide_by_weighing(
+    span: _Span,
+    by_country: dict[str, set[str]],
+    by_admin1: dict[tuple[str, str], set[str]],
+) -> tuple[Candidate | None, tuple[str, ...]]:
+    """`_decide` the long way: score every candidate that the article lets compete."""
+    reading = span.reading
     cands = span.candidates
     keys = reading.admin1_keys
     losers: tuple[str, ...] = ()
@@ -707,8 +717,10 @@ def _resolve(spans: list[_Span]) -> None:
     weighed, touched = _choose(weigh, spans, by_country, by_admin1) if weigh else ([], False)
     if plain:
         return  # nothing was ambiguous: a second round would change nothing
-    if not weighed and not touched and not any(
-        s.chosen is not None and s.chosen.method == "division" for s in spans
+    if (
+        not weighed
+        and not touched
+        and not any(s.chosen is not None and s.chosen.method == "division" for s in spans)
     ):
         return  # every span was settled by its reading, and no new state can unsettle one
     chosen_by_country: dict[str, set[str]] = {}
