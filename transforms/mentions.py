@@ -78,6 +78,7 @@ class _Span:
     candidates: tuple[Candidate, ...]
     reading: _Reading  # what the surface and its candidates say, shared by every match of it
     chosen: Candidate | None = None
+    own: bool = False  # a comma, cue or dateline of its own: decided apart from its namesakes
     follows_comma: _Span | None = None  # the span this one follows as "<this>, <that>"
     comma_next: _Span | None = None  # the span that follows this one as "<this>, <that>"
     cue: int = 0  # support the text itself gives: 1 for a dateline ("GLASGOW, Ky. -")
@@ -94,9 +95,10 @@ def _find_spans(gaz: Gazetteer, text: str, field: Field) -> list[_Span]:
     n = len(text)
     readings = _READINGS
     for idx, start, end in gaz.matcher.find_matches_as_indexes(text):
-        if start > 0 and text[start - 1].isalnum():
-            continue
+        # The end first: a pattern that begins a longer word ("How" in "However") is the usual miss
         if end < n and text[end].isalnum() and text[end - 1].isalnum():
+            continue
+        if start > 0 and text[start - 1].isalnum():
             continue
         reading = readings.get(idx)
         if reading is None:
@@ -120,7 +122,9 @@ def _dateline_span(gaz: Gazetteer, body: str, spans: list[_Span]) -> _Span | Non
     if index is None or not gaz.candidates(index):
         return None
     reading = _read(gaz, surface, gaz.candidates(index))  # the flags of the surface as written
-    return _Span("body", found.start(1), found.end(1), surface, reading.candidates, reading, cue=1)
+    return _Span(
+        "body", found.start(1), found.end(1), surface, reading.candidates, reading, cue=1, own=True
+    )
 
 
 def _surname_like(gaz: Gazetteer, word: str, country_words: set[str]) -> bool:
@@ -305,8 +309,8 @@ def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
     """Link each "<place>, <place>" pair both ways, and note each span's division cue."""
     previous: _Span | None = None
     for span in spans:
-        if span.reading.has_division:
-            span.division_cue = _division_cue(texts[span.field], span)
+        if span.reading.has_division and _division_cue(texts[span.field], span):
+            span.division_cue = span.own = True
         if (
             previous is not None
             and span.start == previous.end + 2
@@ -315,6 +319,7 @@ def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
         ):
             span.follows_comma = previous
             previous.comma_next = span
+            span.own = previous.own = True
         previous = span
 
 
@@ -554,10 +559,7 @@ def _decide(
     reading = span.reading
     if (
         reading.leads
-        and span.comma_next is None
-        and span.follows_comma is None
-        and not span.cue
-        and not span.division_cue
+        and not span.own
         and (not by_admin1 or by_admin1.keys().isdisjoint(reading.admin1_key_set))
     ):
         found = _decide_by_country(span, by_country)
@@ -779,20 +781,18 @@ def _choose(
     lost: set[str] = set()
     weighed: list[_Span] = []
     for span in weigh:
-        reading = span.reading
-        nxt, prev = span.comma_next, span.follows_comma
-        own = nxt is not None or prev is not None or span.cue or span.division_cue
-        if (
-            not own
-            and reading.settled
-            and (not by_admin1 or by_admin1.keys().isdisjoint(reading.admin1_key_set))
-        ):
-            span.chosen = reading.settled_to  # what _decide_by_country would find
-            continue
+        key: object = span.surface
+        own = span.own
+        if own:
+            key = (key, id(span.comma_next), id(span.follows_comma), span.cue, span.division_cue)
+        else:
+            reading = span.reading
+            if reading.settled and (
+                not by_admin1 or by_admin1.keys().isdisjoint(reading.admin1_key_set)
+            ):
+                span.chosen = reading.settled_to  # what _decide_by_country would find
+                continue
         weighed.append(span)
-        key: object = (
-            (span.surface, id(nxt), id(prev), span.cue, span.division_cue) if own else span.surface
-        )
         found = decided.get(key)
         if found is None:
             found = decided[key] = _decide(span, by_country, by_admin1)
