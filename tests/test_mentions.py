@@ -442,3 +442,16 @@ def test_capitalized_before_examples() -> None:
     assert _capitalized_before(text, text.index("Blair")) == text.index("Tony")
     assert _capitalized_before(text, text.index("Smith")) == -1  # "McDonald" opens no word at D
     assert _capitalized_before(text, text.index("London")) == -1  # "in" is lowercase
+
+
+def test_new_mention_is_the_dataclass_built_the_usual_way() -> None:
+    from dataclasses import FrozenInstanceError
+
+    from transforms.mentions import _new_mention
+
+    fields = ("place", "US", "Atlanta", "Atlanta", "body", 3, 10, "city", 4180439)
+    made, usual = _new_mention(*fields), Mention(*fields)
+    assert type(made) is Mention
+    assert made == usual and hash(made) == hash(usual) and repr(made) == repr(usual)
+    with pytest.raises(FrozenInstanceError):
+        made.start = 4  # type: ignore[misc]
