@@ -2,7 +2,8 @@
 
 moto's S3 server runs in this process on a loopback port; s3fs reaches it through AWS_ENDPOINT_URL
 (botocore's own setting, so the same command works against MinIO or Ceph). Two "machines" are two
-cache folders (NEWSMILL_CACHE) with different raw folders publishing to one URL.
+cache folders (NEWSMILL_CACHE) with different raw folders publishing to one URL; one of B's runs
+is SIGKILLed between uploading its generation and writing CURRENT.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_crash import kill_at
 
 from conftest import free_port, write_stories
 
@@ -83,13 +85,23 @@ def test_two_machines_share_one_warehouse_on_s3(
     assert first is not None and f"-> {URL} (published {first})" in out
     assert table_df("article", data_dir=URL, columns=["article_id"]).shape == (6, 1)
 
-    # Machine B (empty cache, its own raw folder) sees A's articles: three of its six stories
-    # are A's, so only three are new.
+    # Machine B (empty cache, its own raw folder; three of its six stories are A's) is killed
+    # after uploading its generation and before writing CURRENT: readers stay on A's generation.
     write_stories(raw_b / "second.jsonl", 6, batch="s", start=3)
+    monkeypatch.setenv("NEWSMILL_CACHE", str(tmp_path / "cache-b"))
+    monkeypatch.setenv("NEWSMILL_CAPTURED_AT", CAPTURED_AT)  # kill_at runs without the flag
+    kill_at("push", raw_b, URL, in_process_prefect)  # type: ignore[arg-type]
+    assert remote.current_name() == first and len(rows(URL, "article")) == 6
+    staged = [name for name in remote.generations() if name != first]
+    assert len(staged) == 1 and remote.fs.exists(remote.path(".gen", staged[0], "MANIFEST.json"))
+    # B's next run has nothing new to read, but pushes the generation its killed run published
+    # in its local copy, and deletes the orphan folder.
     out = run(raw_b, URL, tmp_path / "cache-b", monkeypatch, capsys)
-    assert "6 parsed: 3 new" in out and "3 duplicate" in out
     second = remote.current_name()
-    assert second not in (None, first)
+    assert second not in (None, first, staged[0])
+    assert f"nothing new; {second} unchanged" in out
+    assert remote.generations() == sorted([first, second])
+    assert len(rows(URL, "article")) == 9  # A's 6 and B's 3 new: no story twice
 
     # The reference: both dumps in one local run. Every table and view reads back the same.
     local = tmp_path / "local"
@@ -115,29 +127,6 @@ def test_two_machines_share_one_warehouse_on_s3(
     assert main(["report", "--data", URL, "--out", str(report)]) == 0
     assert remote.current_name() in capsys.readouterr().out
     assert "Kenya" in report.read_text()
-
-
-def test_a_push_killed_before_current_leaves_s3_readers_on_the_old_generation(
-        s3_endpoint: str, tmp_path: Path) -> None:
-    from test_remote import add_article
-
-    from conftest import build_tiny_warehouse
-    from warehouse.remote import Mirror, RemoteWarehouse
-    from warehouse.store import Warehouse
-
-    url = "s3://newsmill-bucket/killed"
-    data = build_tiny_warehouse(tmp_path / "cache")
-    first = Mirror(RemoteWarehouse(url), Warehouse(data)).push()
-    add_article(data, "a5", "Dockers vote on the new contract")
-    staged = Mirror(RemoteWarehouse(url), Warehouse(data)).stage()  # "killed" before commit
-    assert staged is not None
-    remote = RemoteWarehouse(url)
-    assert remote.current_name() == first
-    assert [r[0] for r in rows(url, "article")] == ["a1", "a2", "a3", "a4"]
-    assert remote.fs.exists(remote.path(".gen", staged.name, "MANIFEST.json"))
-    pushed = Mirror(RemoteWarehouse(url), Warehouse(data)).push()
-    assert [r[0] for r in rows(url, "article")] == ["a1", "a2", "a3", "a4", "a5"]
-    assert remote.generations() == sorted([first, pushed])  # the orphan is gone
 
 
 def test_missing_credentials_are_a_clear_error_not_a_traceback(
