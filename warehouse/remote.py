@@ -21,6 +21,10 @@ guarantees) and mirrors that copy to the URL:
   (and checks again just before committing); if another writer moved it, nothing is committed and
   `RemoteConflict` says so. The check and the commit are two requests, not one atomic
   compare-and-swap: one writer per URL at a time is the supported setup.
+
+The local copy records what it mirrors in REMOTE.json (the remote generation, its local name and
+its parts' hashes). REMOTE.pending.json is written just before CURRENT, so a run killed between
+the two knows on its next start whether CURRENT names its own push.
 """
 
 from __future__ import annotations
@@ -118,6 +122,7 @@ class StagedPush:
 
 
 def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
