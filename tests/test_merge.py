@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from transforms.normalize import article_id, title_key
-from warehouse import schema
+from warehouse import merge, schema
 from warehouse.ingest import MENTION_CANDIDATE, REJECT_CANDIDATE, TOPIC_CANDIDATE, BatchResult
 from warehouse.merge import Merger
 from warehouse.store import Warehouse
@@ -213,3 +216,71 @@ def test_a_file_that_could_not_be_read_is_read_again_next_run(tmp_path: Path) ->
     for reasons in ('{"too_large": 1}', '{"unknown_format": 1}'):
         plan = plan_dumps([raw], {"b.jsonl": {**seen, "rejects_by_reason": reasons}})
         assert (plan.to_read, [r.path for r in plan.unchanged]) == ([], ["b.jsonl"])
+
+
+# -- property: where batches and parts begin changes nothing -------------------------------------
+# The merger keeps candidates that match nothing straight from Arrow and decides the others one by
+# one in Python against the index rows they could match. Cutting the same candidates into other
+# batches moves rows between those two paths (a repeat inside one batch is decided in Python; in
+# the next batch it is found in the index), and other flush sizes move kept rows between the
+# buffer and written parts. The warehouse must come out the same.
+
+_TITLES = [f"Ferry service to Odesa resumes, day {n}" for n in range(5)]
+_SOURCES = [None, "Lakeside Courier", "Harbour Ledger"]
+
+
+@st.composite
+def _candidates(draw: st.DrawFn) -> list[dict[str, Any]]:
+    rows = []
+    for _ in range(draw(st.integers(1, 14))):
+        title, source = draw(st.sampled_from(_TITLES)), draw(st.sampled_from(_SOURCES))
+        url = draw(st.sampled_from([None, None, "https://harbour.example/a",
+                                    "https://harbour.example/b"]))
+        words = draw(st.integers(1, 20))
+        hours = draw(st.integers(0, 90))
+        published = DAY1 + timedelta(hours=draw(st.integers(0, 90)))
+        row = candidate(title, " ".join(["ferry"] * words), source,
+                        seen=DAY1 + timedelta(hours=hours),
+                        precision=draw(st.sampled_from(["exact", "day", "relative", "unknown"])),
+                        published=published, dump=f"d{draw(st.integers(1, 3))}")
+        row["url"] = url
+        row["article_id"] = article_id(url, source, title)
+        rows.append(row)
+    return rows
+
+
+def _cut(rows: list[dict[str, Any]], sizes: list[int]) -> list[BatchResult]:
+    batches, start = [], 0
+    for size in sizes:
+        if start < len(rows):
+            batches.append(batch(rows[start:start + size]))
+        start += size
+    if start < len(rows):
+        batches.append(batch(rows[start:]))
+    return batches
+
+
+def _published(store: Warehouse) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    current = store.current()
+    assert current is not None
+    return (current.read_table("article").sort_by("article_id").to_pylist(),
+            current.read_table("mention").sort_by("article_id").to_pylist())
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_candidates(), sizes=st.lists(st.integers(1, 6), max_size=6),
+       flush=st.sampled_from([1, 2, 20_000]), split_run=st.integers(0, 14))
+def test_batch_and_part_boundaries_do_not_change_the_warehouse(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+    rows: list[dict[str, Any]], sizes: list[int], flush: int, split_run: int,
+) -> None:
+    root = tmp_path_factory.mktemp("cut")
+    whole = run(root / "whole", batch(rows))
+    monkeypatch.setattr(merge, "FLUSH_ROWS", flush)
+    # The same candidates, cut into other batches and spread over two runs.
+    cut = Warehouse(root / "cut")
+    for part in (rows[:split_run], rows[split_run:]):
+        if part:
+            run(root / "cut", *_cut(part, sizes))
+    assert _published(cut) == _published(whole)
