@@ -376,17 +376,33 @@ _READINGS: dict[int, _Reading] = {}
 
 
 def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Reading:
-    # Small namesakes never make a surface ambiguous: "Atlanta" is still Georgia's.
-    main = [c for c in cands if c.weak != SMALL_PLACE] or list(cands)
-    codes = {c.country_code for c in main}
-    admin1s = {c.admin1 for c in main}
-    all_places = all(c.kind == "place" or c.method == "capital" for c in main)
-    town = all(c.method == "city" and c.kind == "place" for c in cands)
-    homonym_countries = len({c.country_code for c in main})
+    """The reading of a surface and its candidates: one pass over them (it runs once per surface,
+    but on first sight of every surface in the process, so a short article corpus feels it)."""
+    strong = name_like = town = site = word_only = True
+    has_division = has_capital = has_country = False
+    main: list[int] = []  # no small namesake: "Atlanta" is still Georgia's
+    small: list[int] = []
+    keys: list[tuple[str, str]] = []
+    for i, c in enumerate(cands):
+        kind, method, weak = c.kind, c.method, c.weak
+        strong = strong and weak < NAME_LIKE
+        name_like = name_like and method not in ("abbreviation", "demonym")
+        town = town and method == "city" and kind == "place"
+        site = site and (kind == "place" or method == "capital")
+        word_only = word_only and weak in (COMMON_WORD, SMALL_PLACE)
+        has_division = has_division or method == "division"
+        has_capital = has_capital or method == "capital"
+        has_country = has_country or kind == "country"
+        (small if weak == SMALL_PLACE else main).append(i)
+        keys.append((c.country_code, c.admin1 or ""))
+    # Small namesakes never make a surface ambiguous, unless there is nothing else
+    ruling = [cands[i] for i in main] if main else list(cands)
+    codes = {c.country_code for c in ruling}
+    admin1s = {c.admin1 for c in ruling}
+    all_places = all(c.kind == "place" or c.method == "capital" for c in ruling)
+    homonym_countries = len(codes)
     # The candidates weighed when no comma, cue or state in the article brings in small namesakes
-    base = (
-        (0,) if len(cands) == 1 else tuple(i for i, c in enumerate(cands) if c.weak != SMALL_PLACE)
-    )
+    base = (0,) if len(cands) == 1 else tuple(main)
     leads: dict[str, int] = {}
     for i in base:
         leads.setdefault(cands[i].country_code, i)
@@ -394,39 +410,40 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
     settled, settled_to = False, None
     if len(leads) == 1 and descending:
         (lead,) = leads.values()
-        if not (cands[lead].kind == "place" and any(c.method == "capital" for c in cands)):
+        if not (cands[lead].kind == "place" and has_capital):
             if _sure(cands[lead], homonym_countries):
                 settled, settled_to = True, cands[lead]
             elif not _accepted(cands[lead], 1, False):  # the most that country support gives
                 settled = True
+    one = cands[0] if len(cands) == 1 else None
     return _Reading(
         surface=surface,
         candidates=cands,
-        strong=all(c.weak < NAME_LIKE for c in cands),
-        name_like=all(c.method not in ("abbreviation", "demonym") for c in cands),
-        country_code=codes.pop() if len(codes) == 1 else None,
-        admin1=admin1s.pop() if len(admin1s) == 1 and all_places else None,
-        has_division=any(c.method == "division" for c in cands),
-        has_capital=any(c.method == "capital" for c in cands),
-        has_country=any(c.kind == "country" for c in cands),
+        strong=strong,
+        name_like=name_like,
+        country_code=next(iter(codes)) if len(codes) == 1 else None,
+        admin1=next(iter(admin1s)) if len(admin1s) == 1 and all_places else None,
+        has_division=has_division,
+        has_capital=has_capital,
+        has_country=has_country,
         homonym_countries=homonym_countries,
         town=town,
         town_word=town and " " not in surface,
-        site=all(c.kind == "place" or c.method == "capital" for c in cands),
-        word_only=all(c.weak in (COMMON_WORD, SMALL_PLACE) for c in cands),
-        fixed=len(cands) == 1 and cands[0].kind == "country" and cands[0].method != "capital",
-        plain=len(cands) == 1 and cands[0].weak < NAME_LIKE,
+        site=site,
+        word_only=word_only,
+        fixed=one is not None and one.kind == "country" and one.method != "capital",
+        plain=one is not None and one.weak < NAME_LIKE,
         given_name=surface in gaz.given_names,
         person_name=surface in gaz.surnames or surface in gaz.given_names,
         saint=_SAINT_POSSESSIVE.match(surface) is not None,
-        admin1_keys=tuple((c.country_code, c.admin1 or "") for c in cands),
-        main=tuple(i for i, c in enumerate(cands) if c.weak != SMALL_PLACE),
-        small=tuple(i for i, c in enumerate(cands) if c.weak == SMALL_PLACE),
+        admin1_keys=tuple(keys),
+        main=tuple(main),
+        small=tuple(small),
         leads=tuple((i, code) for code, i in leads.items()) if descending else (),
-        pool_countries=tuple(i for i in base if cands[i].kind == "country"),
+        pool_countries=tuple([i for i in base if cands[i].kind == "country"]),
         settled=settled,
         settled_to=settled_to,
-        admin1_key_set=frozenset((c.country_code, c.admin1 or "") for c in cands),
+        admin1_key_set=frozenset(keys),
     )
 
 
