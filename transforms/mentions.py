@@ -366,6 +366,7 @@ class _Reading:
     has_country: bool  # a country among the candidates: "Jordan Israel" names no person
     main: tuple[int, ...]  # indexes of the candidates that are no small namesake
     small: tuple[int, ...]  # indexes of the small namesakes ("London", Kentucky)
+    small_by_key: dict[tuple[str, str], tuple[int, ...]]  # the small ones by (country, admin1)
     admin1_keys: tuple[tuple[str, str], ...]  # (country, admin1 or "") of each candidate
     town: bool  # every reading is a city
 
@@ -439,12 +440,23 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
         admin1_keys=tuple(keys),
         main=tuple(main),
         small=tuple(small),
+        small_by_key=_group(small, keys),
         leads=tuple((i, code) for code, i in leads.items()) if descending else (),
         pool_countries=tuple([i for i in base if cands[i].kind == "country"]),
         settled=settled,
         settled_to=settled_to,
         admin1_key_set=frozenset(keys),
     )
+
+
+def _group(
+    indexes: list[int], keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, ...]]:
+    """The indexes by their key, each group in index order."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i in indexes:
+        groups.setdefault(keys[i], []).append(i)
+    return {key: tuple(group) for key, group in groups.items()}
 
 
 def _sure(cand: Candidate, homonym_countries: int) -> bool:
@@ -604,7 +616,9 @@ def _decide_by_weighing(
     elif span.comma_next is not None or span.follows_comma is not None:
         pool = range(len(cands))
     elif by_admin1 and reading.small:
-        pool = reading.main + tuple([i for i in reading.small if by_admin1.get(keys[i])])
+        # The article's states are few; a name's small namesakes can be many ("Manchester")
+        backed = [i for key in by_admin1 for i in reading.small_by_key.get(key, ())]
+        pool = reading.main + tuple(backed) if backed else reading.main
     else:
         pool = reading.main
     if len(pool) == 1:
