@@ -45,6 +45,7 @@ def test_decide_by_country_is_decide_by_weighing(data: st.DataObject, surface: s
         found = m._decide_by_country(span, by_country)
         if found is not None:
             assert (found[0], set(found[1])) == (slow, set(slow_losers))
+            assert m._decide_by_country(span, by_country) == found  # kept by backer counts
     if span.reading.settled:
         assert (slow, slow_losers) == (span.reading.settled_to, ())
 

@@ -328,7 +328,7 @@ def _link_commas(spans: list[_Span], texts: dict[Field, str]) -> None:
 _K = TypeVar("_K")  # an evidence key: a country code, or (country code, admin1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # one per surface: compared by identity
 class _Reading:
     """What a surface and its candidate tuple say about the article, computed once per surface.
 
@@ -362,6 +362,8 @@ class _Reading:
     leads: tuple[tuple[int, str], ...]
     has_capital: bool  # a national capital among the candidates
     pool_countries: tuple[int, ...]  # indexes of the country readings among those weighed
+    # _decide_by_country's answers by the backer counts of the leads, filled as they are found
+    by_counts: dict[tuple[int, ...], tuple[Candidate | None, tuple[str, ...]]]
     homonym_countries: int  # how many countries have a listed place of this name
     has_country: bool  # a country among the candidates: "Jordan Israel" names no person
     main: tuple[int, ...]  # indexes of the candidates that are no small namesake
@@ -443,6 +445,7 @@ def _read(gaz: Gazetteer, surface: str, cands: tuple[Candidate, ...]) -> _Readin
         small_by_key=_group(small, keys),
         leads=tuple((i, code) for code, i in leads.items()) if descending else (),
         pool_countries=tuple([i for i in base if cands[i].kind == "country"]),
+        by_counts={},
         settled=settled,
         settled_to=settled_to,
         admin1_key_set=frozenset(keys),
@@ -665,31 +668,51 @@ def _decide_by_country(
 
     The caller has made sure that the span has no comma, cue or state of its own in the article:
     then every candidate scores its prior plus the support of its country, so within a country
-    the first (strongest) candidate wins, and only the leads of each country need a score.
+    the first (strongest) candidate wins, and only the leads of each country need a score. A
+    lead's score takes only 0, 1, 2 or "3 or more" backers, so the answer for each such tuple of
+    counts is kept in the reading (unless it also depends on the article's other countries).
     """
-    cands = span.candidates
     surface = span.surface
-    index, best_score, support = -1, 0.0, 0
-    for i, code in span.reading.leads:
+    reading = span.reading
+    counts = []
+    for _, code in reading.leads:
         surfaces = by_country.get(code)
-        backers = len(surfaces) - (surface in surfaces) if surfaces else 0
+        counts.append(min(len(surfaces) - (surface in surfaces), 3) if surfaces else 0)
+    key = tuple(counts)
+    known = reading.by_counts.get(key)
+    if known is not None:
+        return known
+    cands = span.candidates
+    index, best_score, support = -1, 0.0, 0
+    for (i, _), backers in zip(reading.leads, counts, strict=True):
         score = cands[i].prior  # as in _score
         if backers:
             score += COUNTRY_SUPPORT + MORE_SUPPORT * min(backers - 1, 2)
         if index < 0 or score > best_score:  # ties go to the earlier candidate, as in _decide
             index, best_score, support = i, score, 1 if backers else 0
     best = cands[index]
-    if best.kind == "place" and span.reading.has_capital:
+    if best.kind == "place" and reading.has_capital:
         return None  # a capital may take over from a namesake: weigh every candidate
     code = best.country_code
     losers = tuple(
-        [
-            cands[i].country_code
-            for i in span.reading.pool_countries
-            if cands[i].country_code != code
-        ]
+        [cands[i].country_code for i in reading.pool_countries if cands[i].country_code != code]
     )
-    return _verdict(span, best, support, losers, by_country)
+    found = _verdict(span, best, support, losers, by_country)
+    if not _namesake_risk(best, support, reading):
+        reading.by_counts[key] = found
+    return found
+
+
+def _namesake_risk(best: Candidate, support: int, reading: _Reading) -> bool:
+    """Whether `best` may be a local namesake that the article's other countries rule out."""
+    return (
+        support == 0
+        and best.method == "city"
+        and (
+            best.prior < LOCAL_NAMESAKE_CITY
+            or (best.prior < BIG_NAME_LIKE_PLACE and reading.homonym_countries > 1)
+        )
+    )
 
 
 def _verdict(
@@ -700,19 +723,10 @@ def _verdict(
     by_country: dict[str, set[str]],
 ) -> tuple[Candidate | None, tuple[str, ...]]:
     """The best candidate if the article lets it stand."""
-    reading = span.reading
-    if (
-        support == 0
-        and best.method == "city"
-        and (
-            best.prior < LOCAL_NAMESAKE_CITY
-            or (best.prior < BIG_NAME_LIKE_PLACE and reading.homonym_countries > 1)
-        )
-        and any(
-            len(surfaces - {span.surface}) >= 2
-            for code, surfaces in by_country.items()
-            if code != best.country_code
-        )
+    if _namesake_risk(best, support, span.reading) and any(
+        len(surfaces - {span.surface}) >= 2
+        for code, surfaces in by_country.items()
+        if code != best.country_code
     ):
         return None, ()  # "Edmonton" among Cairns and Queensland: a local namesake we do not list
     if not _accepted(best, support, span.follows_comma is not None):
