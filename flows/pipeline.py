@@ -31,6 +31,7 @@ from prefect.utilities.annotations import quote  # noqa: E402
 from transforms.formats.detect import Limits  # noqa: E402
 from warehouse import ledger, rawfiles, views  # noqa: E402
 from warehouse.ingest import BatchResult, DumpOutcome, ingest_batch  # noqa: E402
+from warehouse.memory import use_system_allocator  # noqa: E402
 from warehouse.merge import MergeCounts, Merger  # noqa: E402
 from warehouse.remote import Mirror, RemoteWarehouse  # noqa: E402
 from warehouse.store import Generation, Warehouse  # noqa: E402
@@ -206,6 +207,7 @@ def make_task_runner(settings: Settings) -> TaskRunner[Any]:
 
 def run_pipeline(settings: Settings) -> RunSummary:
     """One incremental run as a Prefect flow, with the task runner the settings ask for."""
+    use_system_allocator()  # the merge frees large tables all run long: keep the footprint flat
     configured = newsmill_flow.with_options(task_runner=make_task_runner(settings))
     return configured(settings)
 

@@ -9,8 +9,6 @@ rewriting their part, with its mentions and topics, in the new generation.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 import operator
 import sys
@@ -25,14 +23,15 @@ import pyarrow.compute as pc
 
 from warehouse import schema
 from warehouse.ingest import ROW, BatchResult
+from warehouse.memory import release_freed_memory
 from warehouse.store import PART_PREFIX, Generation
 
 log = logging.getLogger("newsmill.merge")
 
 BUFFER = "<buffer>"
 # Articles per part. The buffer holds this many rows' batches until it flushes, and the flush
-# itself briefly doubles that, so this bounds the flow process's memory (20k: about 150 MB).
-FLUSH_ROWS = 20_000
+# itself briefly doubles that, so this bounds the flow process's memory (10k: about 75 MB).
+FLUSH_ROWS = 10_000
 # Fields a kept row borrows from the copy it replaces when it has none of its own. The date fields
 # move together, from whichever copy dates the story more precisely.
 FILLABLE = ("source", "url", "language")
@@ -285,6 +284,8 @@ class Merger:
         self._fold()
         if len(self.buffer) >= FLUSH_ROWS:
             self.flush()
+        else:
+            release_freed_memory()
         return new_per_dump
 
     def _keep_untouched(self, batch_no: int, articles: pa.Table,
@@ -383,7 +384,7 @@ class Merger:
         self.buffer.clear()
         self.batches = [_empty_batch()] * len(self.batches)  # free memory, keep numbering
         log.debug("wrote %s: %d articles", part, articles.num_rows)
-        _release_freed_memory()
+        release_freed_memory()
 
     def finish(self) -> MergeCounts:
         """Flush the buffer and apply drops and re-keys to parts written earlier."""
@@ -407,16 +408,6 @@ class Merger:
                     rekeyed["article_id"], value_set=pa.array(sorted(survivors), pa.string())))
                 table = pa.concat_tables([table, rekeyed.cast(table.schema)])
             self.generation.write_part(table_name, part, table)
-
-
-def _release_freed_memory() -> None:
-    """Give the memory a flush freed back to the OS. Arrow's pool and glibc keep freed pages for
-    reuse, and each flush would otherwise raise the flow process's floor for the rest of the run.
-    """
-    pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _kept_articles(batches: list[BatchResult],

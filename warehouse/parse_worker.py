@@ -13,6 +13,7 @@ from transforms.mentions import extract_mentions
 from transforms.normalize import detect_language
 from transforms.topics import score_topics
 from warehouse.ingest import ingest_batch
+from warehouse.memory import use_system_allocator
 
 
 def warm_up() -> None:
@@ -23,6 +24,7 @@ def warm_up() -> None:
     detect_language("Talks in Seoul", "Officials from Japan met on Monday.")
 
 
+use_system_allocator()  # each batch's tables are freed after sending: return them to the OS
 warm_up()
 
 __all__ = ["ingest_batch", "warm_up"]
