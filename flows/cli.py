@@ -184,10 +184,6 @@ def cmd_views(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the pipeline on a cron schedule through a Prefect server (concurrency limit 1)."""
     settings = _settings(args).with_overrides(cron=args.cron)
-    if settings.data_url:
-        print("newsmill: serve takes a data folder; for a data URL, schedule `newsmill run "
-              "--data URL` (cron, systemd timer)", file=sys.stderr)
-        return 2
     if not settings.raw_dir.is_dir():
         print(f"newsmill: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
         return 2
@@ -208,7 +204,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     try:
-        written = write_report(settings.data_location, Path(args.out))  # type: ignore[arg-type]
+        written = write_report(settings.data_location, Path(args.out))
     except RemoteUnavailable as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 2
@@ -257,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", help="cron schedule, e.g. '*/15 * * * *' "
                        "(default '0 * * * *', or NEWSMILL_CRON)")
     serve.add_argument("--raw", help="folder of raw dumps (default raw/, or NEWSMILL_RAW)")
-    serve.add_argument("--data", help="warehouse folder (default data/, or NEWSMILL_DATA)")
+    serve.add_argument("--data", help=DATA_HELP)
     serve.set_defaults(func=cmd_serve)
 
     report = sub.add_parser("report", help="one offline HTML report of the views, with charts",

@@ -71,15 +71,16 @@ def summary_record(summary: Any) -> dict[str, Any]:
 def scheduled_run(raw: str, data: str) -> dict[str, Any]:
     """One incremental run of the newsmill pipeline over `raw` into `data` (for deployments)."""
     from flows.pipeline import run_pipeline
+    from warehouse.remote import RemoteConflict
     from warehouse.store import WarehouseBusy
 
     logger = get_run_logger()
-    settings = load_settings().with_overrides(raw_dir=Path(raw), data_dir=Path(data))
+    settings = load_settings().with_overrides(raw_dir=Path(raw)).with_data(data)
     if not settings.raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder {settings.raw_dir} does not exist")
     try:
         summary = run_pipeline(settings)
-    except WarehouseBusy as err:
+    except (WarehouseBusy, RemoteConflict) as err:
         # A manual `newsmill run` holds the folder; the next tick picks up what it leaves.
         logger.warning("skipped: %s", err)
         return {"published": False, "skipped": str(err)}
@@ -100,7 +101,7 @@ def serve(settings: Settings) -> None:
         global_limit=1,
         limit=1,
         parameters={"raw": str(settings.raw_dir.resolve()),
-                    "data": str(settings.data_dir.resolve())},
+                    "data": settings.data_url or str(settings.data_dir.resolve())},
         description=f"newsmill: ingest {settings.raw_dir.resolve()} on '{settings.cron}'",
         tags=["newsmill"],
         # Runs import `flows.serve` by module name, so any working directory works.

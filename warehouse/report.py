@@ -168,8 +168,8 @@ def collect_report(con: duckdb.DuckDBPyConnection, *, data_dir: str = "",
                       {v.name: v.description for v in load_views()})
 
 
-def write_report(data_dir: Path, out: Path) -> WrittenReport:
-    """Build the report for a data folder and write it atomically to `out`."""
+def write_report(data_dir: Path | str, out: Path) -> WrittenReport:
+    """Build the report for a data folder or data URL and write it atomically to `out`."""
     with _connect(data_dir) as con:
         data = collect_report(con, data_dir=str(data_dir))
     page, charts = render_report(data)
