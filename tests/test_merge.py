@@ -284,3 +284,20 @@ def test_batch_and_part_boundaries_do_not_change_the_warehouse(
         if part:
             run(root / "cut", *_cut(part, sizes))
     assert _published(cut) == _published(whole)
+
+
+def test_mention_counts_are_net_when_a_written_copy_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With every batch flushed to its own part, the short copy's mention is written and then
+    taken out when the fuller copy replaces it: the run reports the rows the table holds."""
+    monkeypatch.setattr(merge, "FLUSH_ROWS", 1)
+    store = Warehouse(tmp_path)
+    generation = store.begin()
+    merger = Merger(generation)
+    merger.add_batch(batch([candidate(TITLE, "Short.", "Harbour Ledger")]))
+    merger.add_batch(batch([candidate(TITLE, "A much fuller account of the strike.",
+                                      "Harbour Ledger")]))
+    counts = merger.finish()
+    assert (counts.new, counts.updated) == (1, 1)
+    assert counts.mentions == generation.read_table("mention").num_rows == 1

@@ -165,6 +165,9 @@ class PartEdit:
 
 @dataclass(slots=True)
 class MergeCounts:
+    """What a run changed: articles new, updated (a fuller or re-keyed copy) or duplicate, and the
+    net mention and topic rows added."""
+
     new: int = 0
     updated: int = 0
     duplicate: int = 0
@@ -398,6 +401,7 @@ class Merger:
         gone = pa.array(sorted(edit.drop | set(edit.rekey)), pa.string())
         for table_name in schema.ARTICLE_TABLES:
             table = self.generation.read_part(table_name, part)
+            before = table.num_rows
             keep = pc.invert(pc.is_in(table["article_id"], value_set=gone))
             rekeyed = table.filter(pc.is_in(table["article_id"], value_set=gone))
             table = table.filter(keep)
@@ -408,6 +412,11 @@ class Merger:
                     rekeyed["article_id"], value_set=pa.array(sorted(survivors), pa.string())))
                 table = pa.concat_tables([table, rekeyed.cast(table.schema)])
             self.generation.write_part(table_name, part, table)
+            # Counts are net: rows of a replaced copy, written earlier, are taken back out.
+            if table_name == "mention":
+                self.counts.mentions += table.num_rows - before
+            elif table_name == "topic":
+                self.counts.topics += table.num_rows - before
 
 
 def _kept_articles(batches: list[BatchResult],
