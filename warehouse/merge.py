@@ -394,6 +394,7 @@ class Merger:
         self.flush()
         for part, edit in sorted(self.edits.items()):
             self._apply_edit(part, edit)
+            release_freed_memory()
         self.edits.clear()
         return self.counts
 
