@@ -22,7 +22,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warehouse import schema
-from warehouse.ingest import ROW, BatchResult
+from warehouse.ingest import (
+    MENTION_CANDIDATE,
+    REJECT_CANDIDATE,
+    ROW,
+    TOPIC_CANDIDATE,
+    BatchResult,
+)
 from warehouse.memory import release_freed_memory
 from warehouse.store import PART_PREFIX, Generation
 
@@ -385,7 +391,13 @@ class Merger:
             assert slot is not None, "every buffered row is folded into the index before a flush"
             self.index.part_of[slot] = number
         self.buffer.clear()
-        self.batches = [_empty_batch()] * len(self.batches)  # free memory, keep numbering
+        # Free the batches' tables now. Emptying them in place matters: Prefect keeps every task
+        # run's engine, and through its result record the BatchResult the task returned, until
+        # the flow run ends (the rollback hooks of the run's transaction hold them), so
+        # dropping our references alone freed nothing and the flow process grew with N.
+        for done in self.batches:
+            done.articles, done.mentions, done.topics = _EMPTY_TABLES
+        self.batches = [_empty_batch()] * len(self.batches)  # keep the numbering
         log.debug("wrote %s: %d articles", part, articles.num_rows)
         release_freed_memory()
 
@@ -507,8 +519,9 @@ def _take_children(table: pa.Table, kept: dict[int, str], target: pa.Schema) -> 
     return chosen.drop_columns([ROW]).cast(target)
 
 
-def _empty_batch() -> BatchResult:
-    from warehouse.ingest import MENTION_CANDIDATE, REJECT_CANDIDATE, TOPIC_CANDIDATE
+_EMPTY_TABLES = (schema.ARTICLE.empty_table(), MENTION_CANDIDATE.empty_table(),
+                 TOPIC_CANDIDATE.empty_table())
 
-    return BatchResult([], schema.ARTICLE.empty_table(), MENTION_CANDIDATE.empty_table(),
-                       TOPIC_CANDIDATE.empty_table(), REJECT_CANDIDATE.empty_table())
+
+def _empty_batch() -> BatchResult:
+    return BatchResult([], *_EMPTY_TABLES, REJECT_CANDIDATE.empty_table())
