@@ -333,7 +333,8 @@ def _log_dumps(logger: Any, outcomes: list[Any]) -> None:
     """One line per dump read: what it was and what became of it."""
     for outcome in outcomes:
         logger.info("dump %s: %s %s, %d articles, %d refused", outcome.raw.path, outcome.format,
-                    ledger.dump_status(outcome), outcome.articles, outcome.rejects)
+                    "unchanged" if outcome.unchanged else ledger.dump_status(outcome),
+                    outcome.articles, outcome.rejects)
 
 
 def _merge_one(result: BatchResult, merger: Merger, parsed: Parsed,
@@ -354,7 +355,8 @@ def _merge_one(result: BatchResult, merger: Merger, parsed: Parsed,
     summary.rejects += result.rejects.num_rows
     for outcome in result.dumps:
         summary.articles_parsed += outcome.articles
-        if ledger.dump_status(outcome) == "rejected":  # as the manifest will say
+        # as the manifest will say; a file whose mtime alone moved keeps its earlier row
+        if not outcome.unchanged and ledger.dump_status(outcome) == "rejected":
             summary.dumps_rejected += 1
         for reason, count in outcome.skipped_by_reason.items():
             summary.skipped_by_reason[reason] = summary.skipped_by_reason.get(reason, 0) + count

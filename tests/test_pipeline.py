@@ -323,3 +323,20 @@ def test_days_are_utc_whatever_the_readers_time_zone(prefect_api: str, tmp_path:
             con.execute(f"set TimeZone = '{zone}'")
             days.add(str(con.execute("select day from mentions_by_country_day").fetchall()))
     assert days == {"[(datetime.date(2025, 7, 18),)]"}
+
+
+def test_a_touched_file_with_the_same_bytes_is_not_refused(prefect_api: str,
+                                                          tmp_path: Path) -> None:
+    """Only the mtime moved: the file is hashed again, found identical, and neither re-read nor
+    counted as refused; its manifest row stays as it was."""
+    raw, data = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+    dump = raw / "export.jsonl"
+    dump.write_text(json.dumps({"title": "Peru opens lithium tender", "source": "Andes Wire",
+                                "text": "Peru invited bids on Friday.", "date": "2025-03-14"})
+                    + "\n")
+    run_ok(prefect_api, "--raw", str(raw), "--data", str(data))
+    os.utime(dump, ns=(dump.stat().st_atime_ns, dump.stat().st_mtime_ns + 10**9))
+    out = run_ok(prefect_api, "--raw", str(raw), "--data", str(data))
+    assert "1 changed" in out and "0 refused" in out
+    assert query(data, "select status, articles, articles_new from dump") == [("ingested", 1, 1)]
