@@ -30,7 +30,6 @@ the two knows on its next start whether CURRENT names its own push.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from warehouse import schema
+from warehouse.rawfiles import sha256_of
 from warehouse.store import (
     CURRENT,
     GEN_DIR,
@@ -62,7 +62,6 @@ PULL_PREFIX = ".pull-"  # a generation being downloaded (not a "g..." name: the 
 _REMOTE_NAME = re.compile(r"^g\d{6}-[0-9a-f]{8}$")
 _LOCAL_NAME = re.compile(r"^g\d{6}$")
 _PART = re.compile(r"^(\w+)/part-[\w.-]+\.parquet$")
-_CHUNK = 1 << 20
 
 
 class RemoteConflict(RuntimeError):
@@ -119,15 +118,6 @@ class StagedPush:
     base: str | None  # the remote CURRENT it was built on
     local: str
     parts: dict[str, PartInfo]
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class RemoteGeneration(Generation):
@@ -336,7 +326,7 @@ class Mirror:
         if sources:
             self.remote.fs.get(sources, targets)
         for rel, info in parts.items():
-            if (tmp / rel).stat().st_size != info.size or file_sha256(tmp / rel) != info.sha256:
+            if (tmp / rel).stat().st_size != info.size or sha256_of(str(tmp / rel)) != info.sha256:
                 raise ValueError(f"{self.remote.url}: part {remote_name}/{rel} does not match its "
                               "manifest; nothing was changed locally")
         target = self.gen_root / local_name
@@ -393,7 +383,7 @@ class Mirror:
                     parts[rel] = state.parts[rel]
                     copies.append((self.remote.path(GEN_DIR, base, rel), target))
                 else:
-                    parts[rel] = PartInfo(part.stat().st_size, file_sha256(part))
+                    parts[rel] = PartInfo(part.stat().st_size, sha256_of(str(part)))
                     uploads.append((str(part), target))
         fs = self.remote.fs
         if copies:
