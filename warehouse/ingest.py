@@ -10,7 +10,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import operator
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -146,46 +148,28 @@ class _Batch:
         self.seconds["normalize"] += time.thread_time() - started
 
     def extract_mentions(self) -> None:
-        started = time.thread_time()
-        columns = self.mentions.columns
-        article_id, kind, country_code, name, surface = (
-            columns["article_id"].append, columns["kind"].append,
-            columns["country_code"].append, columns["name"].append, columns["surface"].append)
-        field_, start, end, method, geonames_id, row_index = (
-            columns["field"].append, columns["start"].append, columns["end"].append,
-            columns["method"].append, columns["geonames_id"].append, columns[ROW].append)
-        for index, row in enumerate(self.rows):
-            for mention in extract_mentions(row.title, row.body):
-                article_id(row.article_id)
-                kind(mention.kind)
-                country_code(mention.country_code)
-                name(mention.name)
-                surface(mention.surface)
-                field_(mention.field)
-                start(mention.start)
-                end(mention.end)
-                method(mention.method)
-                geonames_id(mention.geonames_id)
-                row_index(index)
-        self.seconds["mentions"] += time.thread_time() - started
+        self._add_children(self.mentions, extract_mentions, "mentions")
 
     def score_topics(self) -> None:
+        self._add_children(self.topics, score_topics, "topics")
+
+    def _add_children(self, target: _Columns, produce: Callable[[str, str], Iterable[Any]],
+                      step: str) -> None:
+        """Rows of `target` for what `produce(title, body)` finds in each article: the record's
+        fields by column name, plus the article's id and row in the batch. Appends are bound
+        once: this runs for every mention of every article."""
         started = time.thread_time()
-        columns = self.topics.columns
-        article_id, topic_code, topic_name, score, rank, method, row_index = (
-            columns["article_id"].append, columns["topic_code"].append,
-            columns["topic"].append, columns["score"].append, columns["rank"].append,
-            columns["method"].append, columns[ROW].append)
+        names = [name for name in target.schema.names if name not in ("article_id", ROW)]
+        fields = operator.attrgetter(*names)
+        appends = [target.columns[name].append for name in names]
+        article_ids, row_numbers = target.columns["article_id"].append, target.columns[ROW].append
         for index, row in enumerate(self.rows):
-            for topic in score_topics(row.title, row.body):
-                article_id(row.article_id)
-                topic_code(topic.topic_code)
-                topic_name(topic.topic)
-                score(topic.score)
-                rank(topic.rank)
-                method(topic.method)
-                row_index(index)
-        self.seconds["topics"] += time.thread_time() - started
+            for record in produce(row.title, row.body):
+                article_ids(row.article_id)
+                row_numbers(index)
+                for append, value in zip(appends, fields(record), strict=True):
+                    append(value)
+        self.seconds[step] += time.thread_time() - started
 
     def article_table(self) -> pa.Table:
         rows = self.rows
