@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import operator
-import sys
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -52,11 +51,9 @@ _TIME_AS_INT = {"first_seen_at": pa.int64(), "published_at": pa.int64(),
 _INDEX_SCHEMA = pa.schema([pa.field(name, _TIME_AS_INT.get(name, schema.ARTICLE.field(name).type))
                            for name in _INDEX_COLUMNS])
 # What a decision reads of a candidate. Decisions change only index columns, so the buffer keeps
-# these as Python values and takes every other column (title, body, ...) from the batch's Arrow
-# table when it flushes: no Python copy of the texts.
+# these as Python values (for decided rows only) and takes every other column (title, body, ...)
+# from the batch's Arrow table when it flushes: no Python copy of the texts.
 _DECISION_COLUMNS = [*_INDEX_COLUMNS, "dump_id"]
-_INTERNED = frozenset({"source", "date_precision", "language"})  # few distinct values
-_INTERN_AT = tuple(i for i, name in enumerate(_INDEX_COLUMNS) if name in _INTERNED)
 _index_values = operator.itemgetter(*_INDEX_COLUMNS)
 
 
@@ -212,11 +209,7 @@ class Merger:
 
     def _remember(self, values: dict[str, Any], part: str, slot: int | None = None) -> None:
         article_id = values["article_id"]
-        row = list(_index_values(values))
-        for at in _INTERN_AT:
-            if row[at] is not None:
-                row[at] = sys.intern(row[at])
-        self.entries[article_id] = Entry(part, tuple(row), slot)
+        self.entries[article_id] = Entry(part, _index_values(values), slot)
         if values["url"] is None:
             key = values["title_key"]
             if values["source"] is None:
