@@ -121,10 +121,8 @@ def _country_table() -> pa.Table:
     return pa.table({"country_code": list(names), "country": list(names.values())})
 
 
-def create_views(con: duckdb.DuckDBPyConnection, generation: Generation,
-                 only: dict[str, set[str]] | None = None) -> None:
-    """Create the country lookup table and every view in `con`, pointing at `generation` (at
-    only some of its parts, when `only` names them per table)."""
+def create_views(con: duckdb.DuckDBPyConnection, generation: Generation) -> None:
+    """Create the country lookup table and every view in `con`, pointing at `generation`."""
     countries = _country_table()
     con.register("country_source", countries)
     con.execute("create or replace table country as select * from country_source")
@@ -132,9 +130,15 @@ def create_views(con: duckdb.DuckDBPyConnection, generation: Generation,
     con.execute("create or replace table newsmill_meta as select ? as generation",
                 [generation.name])
     for view in load_views():
-        body = _PLACEHOLDER.sub(lambda m: _table_source(generation, m.group(1), only), view.sql)
-        con.execute(f"create or replace view {view.name} as {body}")
+        _create_view(con, view, generation)
         con.execute(f"comment on view {view.name} is {_sql_string(view.description)}")
+
+
+def _create_view(con: duckdb.DuckDBPyConnection, view: ViewInfo, generation: Generation,
+                 only: dict[str, set[str]] | None = None) -> None:
+    """One view over `generation`'s parts (those named in `only`, when given)."""
+    body = _PLACEHOLDER.sub(lambda m: _table_source(generation, m.group(1), only), view.sql)
+    con.execute(f"create or replace view {view.name} as {body}")
 
 
 def run_checks(generation: Generation) -> list[CheckFailure]:
@@ -170,13 +174,13 @@ def _check(con: duckdb.DuckDBPyConnection, check: ViewInfo) -> CheckFailure | No
 def _check_written_parts(generation: Generation, check: ViewInfo) -> CheckFailure | None:
     """One check over each part this generation wrote, with the staging views of that part."""
     written = generation.written or {}
+    staging = [view for view in load_views() if view.name in STAGING]
     found: list[CheckFailure] = []
     with duckdb.connect() as con:
         for part in sorted(set().union(*written.values())):
             only = {table: {part} for table in schema.TABLES}
-            for table in schema.TABLES:
-                con.execute(f"create or replace view {table} as select * from "
-                            f"{_table_source(generation, table, only)}")
+            for view in staging:
+                _create_view(con, view, generation, only)
             failure = _check(con, check)
             if failure is not None:
                 found.append(failure)
