@@ -29,7 +29,8 @@ from pathlib import Path
 from transforms.formats.html import parse_html_page
 from transforms.records import Article
 
-F1_FLOOR = 0.95  # issue 5: at least trafilatura's level on the 181-page benchmark
+# The mean F1 measured on the 181 pages (0.971) less 0.005: falling under it is a regression.
+F1_FLOOR = 0.966
 _WORD = re.compile(r"\w+")
 _CAPTURED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import sys
 from collections.abc import Sequence
@@ -58,6 +59,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if not settings.raw_dir.is_dir():
         print(f"newsmill: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
+        return 2
+    if settings.dask_address and importlib.util.find_spec("prefect_dask") is None:
+        print("newsmill: --dask needs the dask extra: pip install -e '.[dask]' in the newsmill "
+              "checkout (prefect-dask and distributed)", file=sys.stderr)
         return 2
     from flows.pipeline import ChecksFailed, run_pipeline
     from warehouse.remote import RemoteConflict, RemoteUnavailable

@@ -150,8 +150,3 @@ def quiet_prefect(log_level: str = "WARNING") -> None:
     os.environ.setdefault("PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", log_level)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-
-
-def prefect_api_url() -> str | None:
-    """The Prefect server newsmill talks to, if one is configured."""
-    return os.environ.get("PREFECT_API_URL") or None

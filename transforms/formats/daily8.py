@@ -336,10 +336,6 @@ def _is_chrome(text: str) -> bool:
     return text in CHROME_LINES or (text.startswith(_PROMO) and "Daily8" in text)
 
 
-def _is_footer(text: str) -> bool:
-    return text in FOOTER_LINES or (text.startswith(_PROMO) and "Daily8" in text)
-
-
 def _is_chrome_prefix(text: str) -> bool:
     """A cut-off line that is the start of a chrome line ("Try Our AI Fea")."""
     if len(text) < 4 or _is_chrome(text):
@@ -412,7 +408,7 @@ def _page_sources(lines: list[_Line]) -> tuple[str, ...]:
 
 def _parse_related(lines: list[_Line], captured: datetime) -> list[_Teaser]:
     """Teasers after "Related Articles", in layout A or layout B shape, up to the app footer."""
-    # _is_footer and _is_chrome written out: these run for every teaser line.
+    # The footer test is inline: it runs for every teaser line.
     footer = next(
         (
             i
