@@ -84,12 +84,23 @@ def open_warehouse(data_dir: str | Path = "data", *,
 
     generation: Any
     if is_url(data_dir):
+        from warehouse.remote import RemoteGeneration
+        from warehouse.store import CURRENT
+
         remote = RemoteWarehouse(str(data_dir), storage_options, listings_cache=True)
-        try:
-            con = remote.connect(allow_empty=allow_empty)
-        except FileNotFoundError as err:
-            raise NoWarehouse(str(err)) from err
+        # One look at CURRENT: the views and the readable parts come from the same generation.
         generation = remote.generation()
+        if generation is None and not allow_empty:
+            raise NoWarehouse(f"no warehouse at {remote.url} ({remote.url}/{CURRENT} is "
+                              "missing); run `newsmill run` first")
+        con = duckdb.connect(config=_NO_EXTENSIONS)
+        try:
+            # Parquet is read through the fsspec filesystem: no DuckDB extension is needed.
+            con.register_filesystem(remote.fs)
+            create_views(con, generation or RemoteGeneration("", {}))
+        except BaseException:
+            con.close()
+            raise
     else:
         folder = Path(data_dir)
         check_data_folder(folder)
