@@ -187,7 +187,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         except QueryRefused as err:
             raise UsageError(f"query refused: {err}") from None
         except duckdb.Error as err:
-            print(f"newsmill: {err}", file=sys.stderr)
+            # DuckDB quotes values in its messages (a failed cast shows the text): keep its line
+            # breaks (the caret under a syntax error) but escape everything else.
+            lines = str(err).splitlines() or [type(err).__name__]
+            print("newsmill: " + "\n".join(printable(line) for line in lines), file=sys.stderr)
             return 2
     write_rows(columns, rows, args.format, sys.stdout)
     return 0
@@ -378,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (UsageError, SettingsError) as err:
-        print(f"newsmill: {err}", file=sys.stderr)
+        print(f"newsmill: {printable(str(err))}", file=sys.stderr)
         return 2
 
 

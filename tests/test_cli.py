@@ -188,6 +188,12 @@ def test_control_characters_reach_the_terminal_only_escaped(
     assert main(["query", sql, "--data", str(data), "--format", "csv"]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows == [["source", "title"], [hostile, "Port strike ends"]]
+    # DuckDB quotes the value in a failed cast's message: stderr gets it escaped too.
+    assert main(["query", "select cast(source as int) from article where article_id = 'a2'",
+                 "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "Ledger\\x1b]0;owned" in err
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", err)
 
 
 def test_views_with_data_lists_the_views_published_there(
