@@ -358,6 +358,9 @@ def test_allow_external_files_reads_your_own_files_but_still_writes_nothing(
         folders: Folders, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
+    home = tmp_path / "home"  # where DuckDB would install an extension (~/.duckdb)
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
     join = ("select m.country_code, c.country, m.note from read_csv('{outside}/mine.csv') m "
             "join country c using (country_code)")
     before = snapshot(folders.data, folders.outside)
@@ -375,8 +378,8 @@ def test_allow_external_files_reads_your_own_files_but_still_writes_nothing(
                      "--allow-external-files"]) == 2
         assert capsys.readouterr().err.startswith("newsmill: query refused: ")
     assert snapshot(folders.data, folders.outside) == before
-    assert list(tmp_path.iterdir()) == []
-    assert not (Path.home() / ".duckdb" / "extensions").exists()  # nothing was auto-installed
+    assert list(tmp_path.iterdir()) == [home]
+    assert list(home.iterdir()) == []  # no extension was downloaded or installed
 
 
 def test_a_connection_from_the_api_is_sealed_even_for_raw_statements(folders: Folders) -> None:
