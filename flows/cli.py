@@ -6,12 +6,22 @@ import argparse
 import csv
 import importlib.util
 import json
+import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from flows.config import Settings, load_settings, local_folder, parse_captured_at
+from flows.config import (
+    Settings,
+    SettingsError,
+    dask_address,
+    load_settings,
+    local_folder,
+    parse_captured_at,
+    positive_int,
+)
 from warehouse.api import json_value
 
 EPILOG_RUN = """Example:
@@ -23,9 +33,14 @@ EPILOG_QUERY = """Example:
   newsmill query "select country_code, articles from mentions_by_country limit 5"
   newsmill query "select * from country_pairs" --format csv > pairs.csv
   newsmill query "select count(*) from article" --data s3://bucket/newsmill
+  newsmill query "select * from read_csv('mine.csv')" --allow-external-files
+
+Only one SELECT runs; statements that write, attach, load or change settings are refused, and
+files outside the warehouse are unreadable unless --allow-external-files.
 """
 EPILOG_VIEWS = """Example:
-  newsmill views
+  newsmill views                   # the views newsmill defines
+  newsmill views --data data       # the views published in that warehouse
 """
 EPILOG_SERVE = """Example:
   prefect server start --host 127.0.0.1 --port 4200        # in another terminal
@@ -38,7 +53,29 @@ EPILOG_REPORT = """Example:
 """
 DATA_HELP = ("warehouse folder, or an fsspec URL such as s3://bucket/prefix "
              "(default data/, or NEWSMILL_DATA)")
-READ_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+# Shown escaped in table output: C0 and C1 controls, DEL, line/paragraph separators and the bidi
+# overrides, which would move the cursor, ring the bell or reorder what the terminal shows.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Escaped in JSON output too: json.dumps leaves DEL, C1 and U+2028/2029 raw.
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+class UsageError(Exception):
+    """A user mistake found before any work starts: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (usage stays in --help), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _positive(value: str) -> int:
+    try:
+        return positive_int(value, "--workers")
+    except SettingsError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -48,18 +85,38 @@ def _settings(args: argparse.Namespace) -> Settings:
         raw_dir=local_folder(getattr(args, "raw", None)),
         captured_at=parse_captured_at(captured) if captured else None,
         workers=getattr(args, "workers", None),
-        dask_address=getattr(args, "dask", None),
+        dask_address=dask_address(getattr(args, "dask", None)),
         wait_for_lock=True if getattr(args, "wait", False) else None,
         show_progress=True if args.command == "run" and sys.stderr.isatty() else None,
     )
 
 
+def check_raw_folder(raw: Path) -> None:
+    """UsageError unless `raw` is a folder."""
+    if not raw.exists():
+        raise UsageError(f"raw folder {raw} does not exist")
+    if not raw.is_dir():
+        raise UsageError(f"raw folder {raw} is a file, not a folder")
+
+
+def check_writable_data_folder(data: Path) -> None:
+    """UsageError unless `data` is (or can be made) a folder this process can write in: found
+    before a run starts instead of as a traceback halfway through it."""
+    if data.exists() and not data.is_dir():
+        raise UsageError(f"data folder {data} is a file, not a folder")
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data, prefix=".newsmill-probe-"):
+            pass
+    except OSError as err:
+        raise UsageError(f"data folder {data} is not writable ({err.strerror or err})") from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the pipeline once and print its summary."""
     settings = _settings(args)
-    if not settings.raw_dir.is_dir():
-        print(f"newsmill: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
-        return 2
+    check_raw_folder(settings.raw_dir)
+    check_writable_data_folder(settings.data_dir)
     if settings.dask_address and importlib.util.find_spec("prefect_dask") is None:
         print("newsmill: --dask needs the dask extra: pip install -e '.[dask]' in the newsmill "
               "checkout (prefect-dask and distributed)", file=sys.stderr)
@@ -114,40 +171,31 @@ def format_summary(summary: Any) -> str:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    """Run read-only SQL against the views (the views file, or views over a data URL)."""
+    """Run one read-only SELECT against the views (the views file, or views over a data URL)."""
     import duckdb
 
-    from warehouse.api import NoWarehouse, open_warehouse
+    from warehouse.api import NoWarehouse, QueryRefused, open_warehouse, read_rows
     from warehouse.remote import RemoteUnavailable
 
     settings = _settings(args)
     try:
-        connection = open_warehouse(settings.data_location)
-    except NoWarehouse:
-        print(f"newsmill: no warehouse at {settings.data_location}; run `newsmill run` first",
-              file=sys.stderr)
-        return 2
+        connection = open_warehouse(settings.data_location,
+                                    allow_external_files=args.allow_external_files)
+    except NoWarehouse as err:
+        raise UsageError(str(err)) from None
     except RemoteUnavailable as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 2
     with connection as con:
         try:
-            statements = con.extract_statements(args.sql)
-            for statement in statements:
-                if statement.type.name not in READ_STATEMENTS:
-                    print(f"newsmill: query is read-only; {statement.type.name} is not allowed",
-                          file=sys.stderr)
-                    return 2
-            if not statements:
-                print("newsmill: empty query", file=sys.stderr)
-                return 2
-            for statement in statements[:-1]:
-                con.execute(statement)
-            cursor = con.execute(statements[-1])
-            columns = [d[0] for d in cursor.description or []]
-            rows = cursor.fetchall()
+            columns, rows = read_rows(con, args.sql)
+        except QueryRefused as err:
+            raise UsageError(f"query refused: {err}") from None
         except duckdb.Error as err:
-            print(f"newsmill: {err}", file=sys.stderr)
+            # DuckDB quotes values in its messages (a failed cast shows the text): keep its line
+            # breaks (the caret under a syntax error) but escape everything else.
+            lines = str(err).splitlines() or [type(err).__name__]
+            print("newsmill: " + "\n".join(printable(line) for line in lines), file=sys.stderr)
             return 2
     write_rows(columns, rows, args.format, sys.stdout)
     return 0
@@ -160,12 +208,13 @@ def write_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, out: A
         writer.writerow(columns)
         writer.writerows([[json_value(v) for v in row] for row in rows])
     elif fmt == "json":
-        json.dump([{c: json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows],
-                  out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        text = json.dumps([{c: json_value(v) for c, v in zip(columns, row, strict=True)}
+                           for row in rows], ensure_ascii=False, indent=1)
+        # These characters only occur inside JSON strings, where a \uXXXX escape means the same.
+        out.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
     else:
-        text = [[("" if v is None else str(json_value(v))).replace("\n", " ") for v in row]
-                for row in rows]
+        text = [[printable("" if v is None else str(json_value(v))) for v in row] for row in rows]
+        columns = [printable(c) for c in columns]
         widths = [min(60, max([len(c)] + [len(r[i]) for r in text])) for i, c in
                   enumerate(columns)]
         out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
@@ -177,21 +226,52 @@ def write_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, out: A
         out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
 
 
+def printable(text: str) -> str:
+    """A cell as one terminal line: newlines and tabs as spaces, other controls escaped (an ESC
+    in a title prints as the four characters \\x1b instead of reaching the terminal)."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in "\n\t\r":
+        return " "
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
 def cmd_views(args: argparse.Namespace) -> int:
-    """List every view with its one-line description."""
+    """List every view with its one-line description (with --data: the views published there)."""
     from warehouse.views import load_views
 
-    for view in load_views():
-        print(f"{view.name:<26} {view.description}")
+    listing = [(view.name, view.description) for view in load_views()]
+    if args.data:
+        from warehouse.api import NoWarehouse, open_warehouse
+        from warehouse.remote import RemoteUnavailable
+
+        settings = _settings(args)
+        try:
+            connection = open_warehouse(settings.data_location)
+        except (NoWarehouse, RemoteUnavailable) as err:
+            raise UsageError(str(err)) from None
+        with connection as con:
+            published = dict(con.execute("select view_name, comment from duckdb_views() "
+                                         "where not internal and not temporary").fetchall())
+        known = {name for name, _ in listing}
+        listing = [(name, published[name] or text) for name, text in listing
+                   if name in published]
+        listing += [(name, comment or "") for name, comment in sorted(published.items())
+                    if name not in known]
+    for name, description in listing:
+        print(printable(f"{name:<26} {description}"))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the pipeline on a cron schedule through a Prefect server (concurrency limit 1)."""
     settings = _settings(args).with_overrides(cron=args.cron)
-    if not settings.raw_dir.is_dir():
-        print(f"newsmill: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
-        return 2
+    check_cron(settings.cron, "--cron" if args.cron else "NEWSMILL_CRON")
+    check_raw_folder(settings.raw_dir)
+    check_writable_data_folder(settings.data_dir)
     from flows.serve import ServerUnavailable, serve
 
     try:
@@ -202,24 +282,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_cron(expression: str, name: str) -> None:
+    """UsageError unless Prefect's own cron schedule accepts `expression` (checked before the
+    server is contacted, instead of a page of validation errors from inside serve)."""
+    from flows.config import quiet_prefect
+
+    quiet_prefect()
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=expression)
+    except ValidationError:
+        raise UsageError(f"{name} {expression!r} is not a cron schedule such as '0 * * * *' "
+                         "(minute hour day-of-month month day-of-week)") from None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write one self-contained HTML report of the views, with charts; it opens offline."""
+    from warehouse.api import NoWarehouse
     from warehouse.remote import RemoteUnavailable
     from warehouse.report import write_report
 
     settings = _settings(args)
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a folder; give a file name such as {out / 'report.html'}")
     try:
-        written = write_report(settings.data_location, Path(args.out))
+        written = write_report(settings.data_location, out)
+    except NoWarehouse as err:
+        raise UsageError(str(err)) from None
     except RemoteUnavailable as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
     source = written.generation or "an empty warehouse (run `newsmill run` first)"
     print(f"newsmill: wrote {written.path} ({written.charts} charts from {source})")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="newsmill",
         description="Raw news dumps -> article/mention/topic Parquet -> DuckDB views.",
     )
@@ -232,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data", help=DATA_HELP)
     run.add_argument("--captured-at", help="capture time for relative dates such as "
                      "'3 hours ago' (ISO 8601; default: each file's modification time)")
-    run.add_argument("--workers", type=int, help="parser processes (default: all cores)")
+    run.add_argument("--workers", type=_positive, help="parser processes (default: all cores)")
     run.add_argument("--dask", help="run parse tasks on a Dask cluster: 'local' or tcp://host:port")
     run.add_argument("--wait", action="store_true", help="when another run holds the data "
                      "folder, wait for it to finish instead of exiting with status 3")
@@ -243,7 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     query.add_argument("sql", help="one SELECT statement (views: see `newsmill views`)")
     query.add_argument("--data", help=DATA_HELP)
-    query.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    query.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                       help="table (control characters shown escaped), csv (values verbatim, "
+                       "for files and spreadsheets) or json")
+    query.add_argument("--allow-external-files", action="store_true",
+                       help="let the query read files outside the warehouse (read_csv of your "
+                       "own CSV); writing stays refused")
     query.set_defaults(func=cmd_query)
 
     views = sub.add_parser("views", help="list every view with its description",
@@ -274,7 +383,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (UsageError, SettingsError) as err:
+        print(f"newsmill: {printable(str(err))}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

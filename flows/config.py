@@ -17,6 +17,14 @@ DEFAULT_CRON = "0 * * * *"
 MiB = 1024 * 1024
 
 
+class SettingsError(SystemExit):
+    """A flag or NEWSMILL_* variable with a value newsmill cannot use; the message names it.
+
+    A SystemExit, as these refusals always were: a script calling load_settings() stops with the
+    message instead of a traceback. `newsmill` catches it and exits with status 2.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a run needs to know about where data lives and how far to trust input."""
@@ -69,8 +77,8 @@ def local_folder(value: str | None) -> Path | None:
     if value.startswith("file://"):
         return Path(value.removeprefix("file://"))
     if "://" in value:
-        raise SystemExit(
-            f"newsmill: {value!r}: object-store URLs are not supported for the raw folder; "
+        raise SettingsError(
+            f"{value!r}: object-store URLs are not supported for the raw folder; "
             "use a local or network-mounted folder (a data folder may be a URL)")
     return Path(value)
 
@@ -87,8 +95,8 @@ def data_location(value: str, cache_dir: Path) -> tuple[Path, str | None]:
     url = value.rstrip("/")
     protocol, _, rest = url.partition("://")
     if not re.fullmatch(r"[a-z][a-z0-9+.-]*", protocol) or not rest.strip("/"):
-        raise SystemExit(f"newsmill: {value!r} is neither a folder nor a URL such as "
-                         "s3://bucket/prefix")
+        raise SettingsError(f"{value!r} is neither a folder nor a URL such as "
+                            "s3://bucket/prefix")
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{protocol}-{rest}").strip("-")[:80]
     digest = hashlib.sha256(url.encode()).hexdigest()[:10]
     return cache_dir / f"{slug}-{digest}", url
@@ -104,21 +112,46 @@ def _cache_dir(env: Mapping[str, str]) -> Path:
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value else default
+    return positive_int(value, name) if value else default
+
+
+def positive_int(value: str, name: str) -> int:
+    """A whole number of at least 1 (worker counts, sizes in MB), or SettingsError naming `name`."""
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return number
 
 
 def _captured_at(value: str | None) -> datetime | None:
     if not value or value == "mtime":
         return None
-    return parse_captured_at(value)
+    return parse_captured_at(value, "NEWSMILL_CAPTURED_AT")
 
 
-def parse_captured_at(value: str) -> datetime:
-    """ISO 8601 date or timestamp; naive values are UTC."""
+def parse_captured_at(value: str, name: str = "--captured-at") -> datetime:
+    """ISO 8601 date or timestamp; naive values are UTC. SettingsError naming `name` otherwise."""
     from datetime import UTC
 
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise SettingsError(f"{name} {value!r} is not an ISO 8601 date or time such as "
+                            "2025-07-19 or 2025-07-19T09:00:00Z") from None
+
+
+def dask_address(value: str | None, name: str = "--dask") -> str | None:
+    """'local' or a scheduler address such as tcp://host:8786; SettingsError otherwise."""
+    if not value:
+        return None
+    if value != "local" and not re.fullmatch(r"[a-z][a-z0-9+.-]*://\S+", value):
+        raise SettingsError(f"{name} {value!r} is neither 'local' nor a scheduler address "
+                            "such as tcp://host:8786")
+    return value
 
 
 def load_settings() -> Settings:
@@ -137,7 +170,7 @@ def load_settings() -> Settings:
         max_decompressed_bytes=_int("NEWSMILL_MAX_DECOMPRESSED_MB", 512) * MiB,
         workers=_int("NEWSMILL_WORKERS", os.cpu_count() or 1),
         batch_bytes=_int("NEWSMILL_BATCH_MB", 8) * MiB,
-        dask_address=env.get("NEWSMILL_DASK") or None,
+        dask_address=dask_address(env.get("NEWSMILL_DASK"), "NEWSMILL_DASK"),
         pause_at=env.get("NEWSMILL_TEST_PAUSE_AT") or None,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -12,9 +13,9 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from conftest import REPO
+from conftest import REPO, build_tiny_warehouse
 from warehouse import open_warehouse, query_df, table_df, view_df
-from warehouse.api import NoWarehouse, relation_names
+from warehouse.api import NoWarehouse, QueryRefused, relation_names
 
 COUNTRY_ROWS = [("KE", "Kenya", 3, 2, 0.5), ("GH", "Ghana", 2, 2, 0.5), ("NO", "Norway", 1, 1, 0.25)]
 
@@ -118,3 +119,68 @@ def test_importing_warehouse_does_not_load_duckdb() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                           text=True, env={"PYTHONPATH": str(REPO)}, check=True)
     assert done.stdout.split() == ["False", "True", "False"]
+
+
+def test_query_df_runs_one_select_and_refuses_everything_else(tiny_warehouse: Path) -> None:
+    frame = query_df("select count(*) as n from mention where country_code = ?", ["KE"],
+                     data_dir=tiny_warehouse)
+    assert frame["n"].tolist() == [3]
+    with open_warehouse(tiny_warehouse) as con:
+        for sql, message in [("select 1; select 2", "one statement at a time"),
+                             ("copy mention to 'm.csv'", "COPY statements are not allowed"),
+                             ("explain analyze copy mention to 'm.csv'", "EXPLAIN of COPY"),
+                             ("pragma version", "PRAGMA statements are not allowed"),
+                             ("  -- nothing\n", "empty query"),
+                             ("select * from read_csv('/etc/passwd')", "allow_external_files")]:
+            with pytest.raises(QueryRefused, match=message):
+                query_df(sql, con=con)
+        with pytest.raises(duckdb.ParserException):  # a typo is DuckDB's own error, not refusal
+            query_df("selec 1", con=con)
+
+
+def test_a_sealed_connection_still_takes_registered_frames_and_temp_tables(
+        tiny_warehouse: Path) -> None:
+    mine = pd.DataFrame({"country_code": ["KE", "NO"], "weight": [2.0, 0.5]})
+    with open_warehouse(tiny_warehouse) as con:
+        con.register("mine", mine)
+        rows = query_df("select m.country_code, sum(m.weight) as w from mention join mine m "
+                        "using (country_code) group by 1 order by 1", con=con)
+        assert list(rows.itertuples(index=False, name=None)) == [("KE", 6.0), ("NO", 0.5)]
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_data_folder_that_is_missing_or_a_file_is_no_warehouse(tmp_path: Path,
+                                                                  kind: str) -> None:
+    data = tmp_path / "data"
+    if kind == "file":
+        data.write_text("x")
+    with pytest.raises(NoWarehouse, match="does not exist" if kind == "missing" else "a file"):
+        open_warehouse(data, allow_empty=True)
+    assert [p.name for p in tmp_path.iterdir()] == (["data"] if kind == "file" else [])
+
+
+def test_allow_empty_gives_empty_views_over_a_folder_with_nothing_published(
+        tmp_path: Path) -> None:
+    with open_warehouse(tmp_path, allow_empty=True) as con:
+        assert con.execute("select count(*) from mentions_by_country").fetchall() == [(0,)]
+        with pytest.raises(duckdb.PermissionException):
+            con.execute("select * from read_text('/etc/hostname')")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_url_warehouse_is_sealed_too(tmp_path: Path) -> None:
+    import fsspec
+
+    from warehouse.remote import Mirror, RemoteWarehouse
+    from warehouse.store import Warehouse
+
+    url = f"memory://newsmill-api-{uuid.uuid4().hex[:8]}/warehouse"
+    data = build_tiny_warehouse(tmp_path / "cache")
+    Mirror(RemoteWarehouse(url), Warehouse(data)).push()
+    with fsspec.open(f"{url}-secret/notes.csv", "w") as handle:
+        handle.write("a,b\n1,2\n")
+    assert query_df("select count(*) as n from article", data_dir=url)["n"].tolist() == [4]
+    for sql in (f"select * from read_csv('{url}-secret/notes.csv')",
+                "select * from read_csv('/etc/passwd')"):
+        with pytest.raises(QueryRefused):
+            query_df(sql, data_dir=url)

@@ -8,21 +8,33 @@ end-to-end `newsmill run` checks the same folder lands in the warehouse's reject
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import os
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_newsmill, story, table_rows, write_jsonl_dump, write_stories
+from conftest import (
+    build_tiny_warehouse,
+    run_newsmill,
+    story,
+    table_rows,
+    write_jsonl_dump,
+    write_stories,
+)
+from flows.cli import main
 from flows.config import MiB, load_settings
 from transforms.formats.detect import Limits, read_dump
 from transforms.records import Article, Reject, Skip
+from warehouse.api import QueryRefused, open_warehouse, query_df
 from warehouse.ingest import BatchResult, ingest_batch
 from warehouse.rawfiles import scan_raw
 
@@ -241,3 +253,171 @@ def test_damaged_utf8_is_refused_but_a_character_cut_at_the_end_is_dropped() -> 
     cut = (text + "Next: Höfn").encode()[:-3]  # a download cut inside the "ö"
     assert decode_text(cut) == text + "Next: H"
     assert decode_text("Smörgåsbord".encode("cp1252")) == "Smörgåsbord"
+
+
+# ---------------------------------------------------------------- hostile SQL
+
+@dataclass(frozen=True)
+class Folders:
+    data: Path  # a published warehouse
+    part: Path  # one of its Parquet parts, absolute
+    outside: Path  # a folder beside it: a CSV, a Parquet file and an import_database payload
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> Folders:
+    root = tmp_path_factory.mktemp("hostile-sql")
+    data = build_tiny_warehouse(root / "data")
+    outside = root / "outside"
+    (outside / "import").mkdir(parents=True)
+    (outside / "mine.csv").write_text("country_code,note\nKE,mine\n")
+    with duckdb.connect() as con:
+        con.execute(f"copy (select 42 as n) to '{outside / 'mine.parquet'}' (format parquet)")
+    # What `PRAGMA import_database` runs: a write into the data folder.
+    (outside / "import" / "schema.sql").write_text(
+        f"copy (select 'pwned') to '{data / 'pwned.csv'}';\n")
+    (outside / "import" / "load.sql").write_text("")
+    part = sorted((data / ".gen").glob("*/article/*.parquet"))[0]
+    return Folders(data, part, outside)
+
+
+def snapshot(*folders: Path) -> dict[str, str]:
+    """Every file under the folders with the SHA-256 of its bytes."""
+    return {str(path): hashlib.sha256(path.read_bytes()).hexdigest()
+            for folder in folders for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+# Each one would write, delete or attach a file, run SQL from a file, read outside the warehouse,
+# install or load an extension, or change settings; {data}, {part}, {outside} are filled in.
+HOSTILE_SQL = [
+    "EXPLAIN ANALYZE COPY (SELECT * FROM article LIMIT 1) TO '{part}' (FORMAT parquet)",
+    "explain /* hide */ analyze copy (select 1 as n) to '{data}/CURRENT' (header false)",
+    "EXPLAIN COPY (SELECT 1) TO '{data}/x.csv'",
+    "COPY article TO '{part}' (FORMAT parquet, USE_TMP_FILE false)",
+    "COPY (SELECT 'g999') TO '{data}/CURRENT' (HEADER false, QUOTE '')",
+    "COPY (SELECT 1) TO 'relative.csv'",
+    "PRAGMA import_database('{outside}/import')",
+    "IMPORT DATABASE '{outside}/import'",
+    "EXPORT DATABASE '{data}/exported'",
+    "SELECT 1; COPY (SELECT 1) TO '{data}/second.csv'",
+    "SELECT 1; SELECT 2",
+    "WITH t AS (SELECT 1) SELECT * FROM read_csv('/etc/passwd', sep = ':')",
+    "SELECT * FROM read_text('/etc/hostname')",
+    "SELECT * FROM read_blob('{outside}/mine.csv')",
+    "SELECT * FROM glob('/*')",
+    "SELECT * FROM read_parquet('{outside}/mine.parquet')",
+    "SELECT * FROM read_csv('{data}/../outside/mine.csv')",
+    "SELECT * FROM query('SELECT * FROM read_text(''/etc/passwd'')')",
+    "EXPLAIN ANALYZE SELECT * FROM read_text('/etc/passwd')",
+    "SELECT * FROM read_parquet('https://example.invalid/a.parquet')",
+    "ATTACH '{data}/attached.duckdb' AS other",
+    "ATTACH ':memory:' AS scratch",
+    "DETACH newsmill",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "SET enable_external_access = true",
+    "RESET lock_configuration",
+    "SET allowed_directories = ['/']",
+    "SET VARIABLE secret_path = '/etc/passwd'",
+    "CALL pragma_version()",
+    "CHECKPOINT",
+    "VACUUM",
+    "CREATE TABLE copied AS SELECT * FROM article",
+    "CREATE TEMP TABLE scratch AS SELECT 1",
+    "DROP VIEW article",
+    "INSERT INTO country VALUES ('XX', 'Nowhere')",
+    "CREATE SECRET (TYPE s3, KEY_ID 'a', SECRET 'b')",
+    "BEGIN TRANSACTION",
+    "USE memory",
+]
+
+
+def fill(sql: str, folders: Folders) -> str:
+    return sql.format(data=folders.data, part=folders.part, outside=folders.outside)
+
+
+@pytest.mark.parametrize("sql", HOSTILE_SQL)
+def test_hostile_sql_is_refused_in_one_line_and_changes_no_file(
+        sql: str, folders: Folders, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # where a relative path would land
+    statement = fill(sql, folders)
+    before = snapshot(folders.data, folders.outside)
+    assert main(["query", statement, "--data", str(folders.data)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("newsmill: query refused: ") and captured.err.count("\n") == 1
+    assert "Traceback" not in captured.err
+    with pytest.raises(QueryRefused):
+        query_df(statement, data_dir=folders.data)
+    assert snapshot(folders.data, folders.outside) == before  # nothing changed, nothing created
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_allow_external_files_reads_your_own_files_but_still_writes_nothing(
+        folders: Folders, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    home = tmp_path / "home"  # where DuckDB would install an extension (~/.duckdb)
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    join = ("select m.country_code, c.country, m.note from read_csv('{outside}/mine.csv') m "
+            "join country c using (country_code)")
+    before = snapshot(folders.data, folders.outside)
+    assert main(["query", fill(join, folders), "--data", str(folders.data), "--format", "csv",
+                 "--allow-external-files"]) == 0
+    assert capsys.readouterr().out == "country_code,country,note\nKE,Kenya,mine\n"
+    assert main(["query", fill(join, folders), "--data", str(folders.data)]) == 2
+    assert "--allow-external-files" in capsys.readouterr().err
+    frame = query_df(fill("select n from read_parquet('{outside}/mine.parquet')", folders),
+                     data_dir=folders.data, allow_external_files=True)
+    assert frame["n"].tolist() == [42]
+    for sql in ("COPY (SELECT 1) TO '{outside}/written.csv'", "SET enable_external_access = false",
+                "SELECT * FROM read_parquet('https://example.invalid/a.parquet')"):
+        assert main(["query", fill(sql, folders), "--data", str(folders.data),
+                     "--allow-external-files"]) == 2
+        assert capsys.readouterr().err.startswith("newsmill: query refused: ")
+    assert snapshot(folders.data, folders.outside) == before
+    assert list(tmp_path.iterdir()) == [home]
+    assert list(home.iterdir()) == []  # no extension was downloaded or installed
+
+
+def test_a_connection_from_the_api_is_sealed_even_for_raw_statements(folders: Folders) -> None:
+    """A notebook user's own con.execute meets the same DuckDB settings: only the views' parts
+    are readable, settings stay locked, the database is read-only."""
+    before = snapshot(folders.data, folders.outside)
+    with open_warehouse(folders.data) as con:
+        assert con.execute("select count(*) from article").fetchall() == [(4,)]
+        raw = [f"copy (select 1) to '{folders.outside}/x.csv'",
+               "select * from read_csv('/etc/passwd')", "set enable_external_access = true",
+               "set allowed_paths = ['/etc/passwd']", "reset lock_configuration",
+               f"attach '{folders.data}/other.duckdb'", "load httpfs",
+               f"pragma import_database('{folders.outside}/import')",
+               "create table kept as select 1"]
+        for statement in raw:
+            with pytest.raises(duckdb.Error):
+                con.execute(statement)
+        settings = dict(con.execute(
+            "select name, value from duckdb_settings() where name in ('enable_external_access', "
+            "'lock_configuration', 'autoinstall_known_extensions', "
+            "'autoload_known_extensions')").fetchall())
+    assert settings == {"enable_external_access": "false", "lock_configuration": "true",
+                        "autoinstall_known_extensions": "false",
+                        "autoload_known_extensions": "false"}
+    assert snapshot(folders.data, folders.outside) == before
+
+
+@pytest.mark.parametrize("sql", [
+    "select count(*) as n from article",
+    "with t as (select * from mention) select count(*) as n from t",
+    "from duckdb_settings() select count(*) > 0 as n",
+    "explain select * from article",
+    "explain analyze select count(*) from mention",
+    "summarize article",
+    "describe mentions_by_country",
+    "select * from country_pairs",
+])
+def test_read_only_queries_still_work(sql: str, folders: Folders,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["query", sql, "--data", str(folders.data), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)

@@ -13,7 +13,8 @@ import pytest
 
 from conftest import build_tiny_warehouse
 from flows.cli import main
-from warehouse.report import QUERIES, format_cell, write_report
+from warehouse.api import NoWarehouse
+from warehouse.report import QUERIES, embeddable_json, format_cell, write_report
 
 
 class ReportPage(HTMLParser):
@@ -170,6 +171,7 @@ def test_page_works_offline(tiny_report: ReportPage, tiny_warehouse: Path,
 
 
 def test_empty_folder_gives_a_report_that_says_so(tmp_path: Path) -> None:
+    (tmp_path / "nothing-here").mkdir()
     written = write_report(tmp_path / "nothing-here", tmp_path / "empty.html")
     page = read_page(written.path)
     text = written.path.read_text()
@@ -180,7 +182,21 @@ def test_empty_folder_gives_a_report_that_says_so(tmp_path: Path) -> None:
     assert data["queries"]["totals"]["rows"] == [[0, None, None, 0, 0, 0, 0, 0, 0, 0]]
     assert all(not q["rows"] for k, q in data["queries"].items() if k != "totals")
     assert text.count("No rows yet") == len(QUERIES) - 2  # all blocks but the totals
-    assert not (tmp_path / "nothing-here").exists()  # reading never creates a warehouse
+    assert list((tmp_path / "nothing-here").iterdir()) == []  # reading never creates a warehouse
+
+
+@pytest.mark.parametrize("where", ["missing", "a-file"])
+def test_a_data_folder_that_is_missing_or_a_file_is_refused_and_writes_no_report(
+        tmp_path: Path, where: str, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / where
+    if where == "a-file":
+        data.write_text("not a warehouse")
+    with pytest.raises(NoWarehouse, match="does not exist" if where == "missing" else "a file"):
+        write_report(data, tmp_path / "r.html")
+    assert main(["report", "--data", str(data), "--out", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("newsmill: data folder ")
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "missing").exists()
 
 
 def test_warehouse_without_articles_still_reports_its_refusals(tmp_path: Path) -> None:
@@ -203,6 +219,50 @@ def test_text_from_dumps_cannot_inject_markup(tmp_path: Path) -> None:
     page = read_page(written.path)
     assert [hostile, "1"] in [row[:2] for row in page.tables["sources"]]
     assert hostile in [row[0] for row in json.loads(page.data_json)["queries"]["sources"]["rows"]]
+
+
+# Each of these, raw inside the JSON <script> block, changes how an HTML5 parser reads the page:
+# "</script" ends the block, and "<!--" then "<script" makes the real "</script>" not end it.
+HOSTILE_TEXT = ['</script><script>alert(1)</script>', '<!--<script>', '<!--<script></script>',
+                "x <!-- y", "<script>", "&amp; &lt; > \u2028\u2029 <\\/", "]]> <![CDATA[",
+                "--> </SCRIPT >"]
+
+
+def html5_script_blocks(text: str) -> dict[str, str]:
+    """The text of every <script id=...> as a browser's HTML5 parser (html5lib) reads it."""
+    html5lib = pytest.importorskip("html5lib")
+    tree = html5lib.parse(text, namespaceHTMLElements=False)
+    return {e.get("id"): e.text or "" for e in tree.iter("script") if e.get("id")}
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_TEXT)
+def test_hostile_text_leaves_the_json_block_intact_for_an_html5_parser(hostile: str) -> None:
+    payload = {"source": hostile, "rows": [[hostile, 1], ["<!--", "<script>"]],
+               hostile: "key"}
+    page = (f'<!DOCTYPE html><html><body><script type="application/json" id="data">'
+            f'{embeddable_json(payload)}</script><p id="after">after</p>'
+            f'<script id="last">1</script></body></html>')
+    blocks = html5_script_blocks(page)
+    assert json.loads(blocks["data"]) == payload
+    assert blocks["last"] == "1"  # the parser left the data block where it ends
+
+
+def test_report_with_hostile_sources_keeps_its_json_block_and_every_table(
+        tmp_path: Path) -> None:
+    hostile = '<!--<script>x</script> & "Ledger" \u2028'
+    data = build_tiny_warehouse(tmp_path / "data", second_source=hostile)
+    written = write_report(data, tmp_path / "r.html")
+    text = written.path.read_text(encoding="utf-8")
+    embedded = json.loads(html5_script_blocks(text)["newsmill-data"])
+    assert hostile in [row[0] for row in embedded["queries"]["sources"]["rows"]]
+    with duckdb.connect(str(data / "newsmill.duckdb"), read_only=True) as con:
+        for query in QUERIES:
+            rows = con.execute(query.sql).fetchall()
+            assert embedded["queries"][query.key]["rows"] == json.loads(json.dumps(
+                [[_jsonable(v) for v in row] for row in rows])), query.key
+    block = text.split('id="newsmill-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in block and ">" not in block and "&" not in block
+    assert [hostile, "1"] in [row[:2] for row in read_page(written.path).tables["sources"]]
 
 
 def test_cli_writes_the_report(tiny_warehouse: Path, tmp_path: Path,

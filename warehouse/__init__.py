@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["open_warehouse", "query_df", "table_df", "view_df"]
+__all__ = ["NoWarehouse", "QueryRefused", "open_warehouse", "query_df", "table_df", "view_df"]
 
 
 def __getattr__(name: str) -> Any:

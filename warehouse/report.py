@@ -181,23 +181,11 @@ def write_report(data_dir: Path | str, out: Path) -> WrittenReport:
 
 
 def _connect(data_dir: Path | str) -> duckdb.DuckDBPyConnection:
-    """The views file; when there is none, views built in memory (empty before the first run).
-    For a data URL (s3://bucket/prefix), views in memory over its published Parquet."""
-    import duckdb
+    """The warehouse opened read-only (warehouse.api.open_warehouse); a data folder or URL with
+    nothing published yet gives empty views. A folder that does not exist is NoWarehouse."""
+    from warehouse.api import open_warehouse
 
-    from warehouse.remote import RemoteWarehouse, is_url
-    from warehouse.store import GEN_DIR, Generation, Warehouse
-    from warehouse.views import create_views
-
-    if is_url(data_dir):
-        return RemoteWarehouse(str(data_dir), listings_cache=True).connect(allow_empty=True)
-    store = Warehouse(Path(data_dir))
-    if store.views_path.exists():
-        return duckdb.connect(str(store.views_path), read_only=True)
-    con = duckdb.connect()
-    generation = store.current() or Generation(store.data_dir / GEN_DIR / "none", "")
-    create_views(con, generation)
-    return con
+    return open_warehouse(data_dir, allow_empty=True)
 
 
 # ---------------------------------------------------------------- rendering
@@ -548,8 +536,19 @@ def _data_json(data: ReportData) -> str:
             for key, rows in data.results.items()
         },
     }
-    # "</" would end the script element early.
-    return json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
+    return embeddable_json(payload)
+
+
+# Inside <script>, "</script" ends the element and "<!--" followed by "<script" switches the HTML
+# parser into a state where the real "</script>" no longer ends it, so no "<" may appear raw; ">"
+# and "&" are escaped too, so the block reads the same to any parser. U+2028/2029 end a line in
+# older JavaScript. Each becomes a \uXXXX escape, which JSON decodes to the same character.
+_SCRIPT_UNSAFE = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"})
+
+
+def embeddable_json(value: Any) -> str:
+    """`value` as JSON that can sit inside <script type="application/json"> unchanged."""
+    return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_UNSAFE)
 
 
 _STYLE = """
