@@ -116,11 +116,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the pipeline once and print its summary."""
     settings = _settings(args)
     check_raw_folder(settings.raw_dir)
-    check_writable_data_folder(settings.data_dir)
     if settings.dask_address and importlib.util.find_spec("prefect_dask") is None:
         print("newsmill: --dask needs the dask extra: pip install -e '.[dask]' in the newsmill "
               "checkout (prefect-dask and distributed)", file=sys.stderr)
         return 2
+    check_writable_data_folder(settings.data_dir)  # creates the folder: after every refusal
     from flows.pipeline import ChecksFailed, run_pipeline
     from warehouse.remote import RemoteConflict, RemoteUnavailable
     from warehouse.store import WarehouseBusy
