@@ -11,6 +11,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from transforms.records import Article
+from transforms.sources import source_country
 
 ID_VERSION = "v1"
 # Query parameters that only track a click; they never change which article a URL names.
@@ -45,6 +46,7 @@ class ArticleRow:
     body_chars: int
     position: str
     captured_at: datetime | None
+    source_country: str | None = None  # ISO alpha-2 of the outlet's home country
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -156,4 +158,5 @@ def normalize_article(article: Article, *, detect: bool = True) -> ArticleRow:
         body_chars=len(body),
         position=article.position,
         captured_at=article.captured_at,
+        source_country=source_country(url, source, article.country),
     )
