@@ -165,3 +165,34 @@ def test_ingest_scores_each_article_with_its_own_language(tmp_path: Path) -> Non
     first = {row["_row"]: row["topic_code"] for row in topics if row["rank"] == 1}
     assert first == {0: "medtop:15000000", 1: "medtop:15000000", 2: "medtop:09000000"}
     assert result.articles["source_country"].to_pylist() == ["DE", None, "FR"]
+
+
+# AG News's four classes as IPTC rank-1 topics; anything else (human interest, labour, ...) is wrong.
+AG_CLASSES = {"medtop:15000000": "Sports", "medtop:04000000": "Business",
+              "medtop:13000000": "Sci/Tech", "medtop:11000000": "World",
+              "medtop:16000000": "World", "medtop:03000000": "World", "medtop:02000000": "World"}
+
+
+def test_english_short_items_macro_f1_floor() -> None:
+    items = []
+    for line in (GOLD / "en_short.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            label, title, text = line.split("\t")
+            items.append((label, title, text))
+    assert len(items) == 90
+    gold = [label for label, _, _ in items]
+    predicted = [AG_CLASSES.get(score_topics(title, text)[0].topic_code, "other")
+                 for _, title, text in items]
+    assert macro_f1(gold, predicted) >= 0.93
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Federer cruises into semifinals", "He won in straight sets."),
+        ("Pistons top Pacers in overtime", "Detroit evened the series."),
+        ("Quarterback out for the season", "He tore a knee ligament."),
+    ],
+)
+def test_short_north_american_sports_items(title: str, text: str) -> None:
+    assert score_topics(title, text)[0].topic_code == "medtop:15000000"
