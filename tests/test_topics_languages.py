@@ -46,23 +46,25 @@ def rank1(items: list[tuple[str, str, str]], language: str) -> list[str]:
 
 
 # Floors: the written gold sets (the lexicons were written alongside them, so these guard against
-# regressions), and the German held-out set written after the German lexicon was frozen.
+# regressions), and two German held-out sets written after the German lexicon (short items, and
+# longer section-style items).
 FLOORS = {"de": 0.95, "fr": 0.95, "es": 0.95, "pt": 0.95, "it": 0.95, "nl": 0.95,
-          "de_holdout": 0.85}
+          "de_holdout": 0.85, "de_long": 0.85}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_gold_set_macro_f1_floor(name: str) -> None:
     items = read_gold(GOLD / f"{name}.tsv")
     gold = [code for code, _, _ in items]
-    assert len(items) >= 20
-    assert len(set(gold)) >= 9  # the sets span most top-level topics
+    assert len(items) >= 14
+    assert len(set(gold)) >= 6  # the sets span the main newsroom sections
     assert macro_f1(gold, rank1(items, name[:2])) >= FLOORS[name]
 
 
 def test_german_newsroom_sections_combined_reach_the_issue_floor() -> None:
-    items = read_gold(GOLD / "de.tsv") + read_gold(GOLD / "de_holdout.tsv")
-    assert len(items) >= 60
+    items = [item for name in ("de", "de_holdout", "de_long") for item in read_gold(
+        GOLD / f"{name}.tsv")]
+    assert len(items) >= 80
     assert macro_f1([c for c, _, _ in items], rank1(items, "de")) >= 0.80
 
 
