@@ -11,7 +11,8 @@ lower-cased and split into runs of ASCII letters and digits, so "fly-half" in th
 Languages: `transforms/data/topics/<code>/NN-*.txt` holds a lexicon of the same form for each
 language in `LEXICON_LANGUAGES` (German, French, Spanish, Portuguese, Italian, Dutch), and
 `score_topics(..., language=code)` scores an article in one of them with that lexicon plus the
-English entity lists (names of clubs, companies and institutions read the same in every language);
+English entity lists and `shared/` (names of clubs, companies, platforms and institutions read the
+same in every language);
 English common words are left out, as many are other languages' everyday words (German "war" =
 "was", French "but" = "goal"). For these languages accents are folded away on both sides ("Fußball"
 -> "fussball", "élection" -> "election"), so a term matches with or without them. Any other
@@ -78,6 +79,9 @@ FALLBACK_CODE = "medtop:08000000"  # rank 1 for text with no topical words at al
 LEXICON_DIR = Path(__file__).parent / "data" / "topics"
 LEXICON_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl")  # each has LEXICON_DIR / code
 ENTITY_FILES = "[0-9][0-9]-*-entities.txt"  # English lists of names, shared by every language
+# Names written alike in the six languages but kept out of English lists (platforms, parties of
+# German-speaking countries, league names): LEXICON_DIR / SHARED_DIR, for the six only.
+SHARED_DIR = "shared"
 _MIN_PREFIX = 3
 # Between the body and the title in a haystack. It is not a word character, so no term can match
 # across it, and as a pattern of its own it marks in the match list where the title's hits begin.
@@ -213,11 +217,14 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
 
 @lru_cache(maxsize=len(LEXICON_LANGUAGES))
 def load_language_lexicon(language: str, directory: Path = LEXICON_DIR) -> Lexicon:
-    """One language's lexicon plus the English entity lists, read once per process."""
+    """One language's lexicon plus the names every language writes alike (the English entity
+    lists and `SHARED_DIR`), read once per process."""
     own = _read_terms((directory / language).glob("[0-9][0-9]-*.txt"))
     if not own:
         raise FileNotFoundError(f"no lexicon files in {directory / language}")
-    return build_lexicon(tuple(own + _read_terms(directory.glob(ENTITY_FILES))))
+    names = _read_terms([*directory.glob(ENTITY_FILES),
+                         *(directory / SHARED_DIR).glob("[0-9][0-9]-*.txt")])
+    return build_lexicon(tuple(own + names))
 
 
 # Bytes outside ASCII letters and digits become spaces, and A-Z becomes a-z.
