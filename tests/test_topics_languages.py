@@ -108,6 +108,12 @@ def test_suffix_terms_catch_german_and_dutch_compounds() -> None:
         == "medtop:07000000"
     # "*spiel" would catch "Beispiel": only named game compounds are sport.
     assert score_topics("Zum Beispiel", "Ein Beispiel.", "de")[0].method == "fallback"
+    # A compound whose head is another topic's suffix term is listed whole: the term that starts
+    # at the word's first letter wins over one that starts inside it.
+    assert explain_topics("Die Auswahl gewinnt", "", "de").get("medtop:11000000") is None
+    assert score_topics("Menschenhandel", "", "de")[0].topic_code == "medtop:02000000"
+    assert score_topics("Handelskrieg", "", "de")[0].topic_code == "medtop:04000000"
+    assert "medtop:07000000" not in explain_topics("Voorwaarts", "", "nl")  # not "*arts"
 
 
 def test_english_entity_names_count_in_every_language() -> None:
