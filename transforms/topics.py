@@ -12,11 +12,10 @@ Languages: `transforms/data/topics/<code>/NN-*.txt` holds a lexicon of the same 
 language in `LEXICON_LANGUAGES` (German, French, Spanish, Portuguese, Italian, Dutch), and
 `score_topics(..., language=code)` scores an article in one of them with that lexicon plus the
 English entity lists and `shared/` (names of clubs, companies, platforms and institutions read the
-same in every language);
-English common words are left out, as many are other languages' everyday words (German "war" =
-"was", French "but" = "goal"). For these languages accents are folded away on both sides ("Fußball"
--> "fussball", "élection" -> "election"), so a term matches with or without them. Any other
-language, or none, gets the English lexicon, as before.
+same in every language); English common words are left out, as many are other languages' everyday
+words (German "war" = "was", French "but" = "goal"). For these languages accents are folded away
+on both sides ("Fußball" -> "fussball", "élection" -> "election"), so a term matches with or
+without them. Any other language, or none, gets the English lexicon, as before.
 
 All terms are matched in one Aho-Corasick pass; at any position the longest term wins, so "prime
 minister" counts once, not also as "minister". Each topic's raw evidence is the sum, over terms
