@@ -13,6 +13,11 @@ that the corpus repeats itself the way real dumps do, so dedup has work to do:
 N counts article records as the parsers will read them (main articles, teasers, JSONL records,
 repeats included), so `articles parsed` of a run over the corpus equals N. Everything is
 deterministic for a given (source folder, N, seed). Nothing is written outside `out_dir`.
+
+With `mixed=True` a third of the stories are in other languages (German, French, Spanish,
+Portuguese, Italian, Dutch, Russian, Chinese), composed from the short news items in
+`benchmarks/data/news/<lang>.tsv` (written for newsmill): a title, then the item's text and two to
+five more items of the same language as paragraphs, under an outlet of that language's country.
 """
 
 from __future__ import annotations
@@ -25,6 +30,40 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 CORPUS_VERSION = 1
+NEWS_ITEMS = Path(__file__).resolve().parent / "data" / "news"
+MIXED_SHARE = 1 / 3  # of stories, in mixed mode
+# Per language: title framings (prefixes, suffixes), outlets as dumps name them, and the
+# country-code domain of its made-up URLs.
+FOREIGN: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str]] = {
+    "de": (("", "", "Analyse: ", "Kommentar: ", "Live: ", "Eilmeldung: ", "Hintergrund: "),
+           ("", "", " – was bekannt ist", ", berichten Medien", " nach Beratungen",
+            " am Wochenende", " trotz Kritik", ", heißt es"),
+           ("Der Spiegel", "Süddeutsche Zeitung", "Tagesspiegel", "Rheinische Post",
+            "Der Standard", "NZZ"), "de"),
+    "fr": (("", "", "Analyse : ", "Décryptage : ", "En direct : ", "Info : "),
+           ("", "", " selon les autorités", " ce week-end", " malgré les critiques",
+            " après des semaines de débat"),
+           ("Le Monde", "Le Figaro", "Libération", "Ouest-France", "Le Soir"), "fr"),
+    "es": (("", "", "Análisis: ", "Última hora: ", "Directo: ", "Opinión: "),
+           ("", "", " según fuentes oficiales", " este fin de semana", " pese a las críticas",
+            " tras días de negociación"),
+           ("El País", "El Mundo", "La Vanguardia", "Clarín", "El Tiempo"), "es"),
+    "pt": (("", "", "Análise: ", "Última hora: ", "Opinião: "),
+           ("", "", " segundo as autoridades", " neste fim de semana", " apesar das críticas"),
+           ("Público", "Expresso", "Folha de S.Paulo", "O Globo", "Observador"), "pt"),
+    "it": (("", "", "Analisi: ", "Ultim'ora: ", "Diretta: ", "Il commento: "),
+           ("", "", " secondo fonti ufficiali", " nel fine settimana", " nonostante le critiche"),
+           ("Corriere della Sera", "la Repubblica", "La Stampa", "ANSA", "Il Messaggero"), "it"),
+    "nl": (("", "", "Analyse: ", "Live: ", "Achtergrond: "),
+           ("", "", " volgens ingewijden", " dit weekend", " ondanks kritiek"),
+           ("NOS", "de Volkskrant", "NRC", "De Standaard", "Trouw"), "nl"),
+    "ru": (("", "", "Анализ: ", "Срочно: ", "Мнение: "),
+           ("", "", " — источники", " в выходные", " несмотря на критику"),
+           ("Kommersant", "RBC", "Interfax", "Novaya Gazeta"), "ru"),
+    "zh": (("", "", "快讯：", "综述：", "观察："),
+           ("", "", "（记者报道）", "（最新消息）", "（现场直击）"),
+           ("Xinhua", "China Daily", "People's Daily", "Caixin"), "cn"),
+}
 DEFAULT_SOURCE = Path(__file__).resolve().parent.parent.parent / "shared/corpora/bbc/bbc"
 CAPTURED_AT = datetime(2025, 7, 28, 12, 0, tzinfo=UTC)  # relative dates resolve against this
 
@@ -63,6 +102,7 @@ class SourceText:
 
     title: str
     paragraphs: tuple[str, ...]
+    language: str = "en"
 
 
 @dataclass(slots=True)
@@ -85,6 +125,8 @@ class CorpusStats:
     jsonl_files: int = 0
     bytes: int = 0
     layouts: dict[str, int] = field(default_factory=dict)
+    mixed: bool = False
+    stories_by_language: dict[str, int] = field(default_factory=dict)
 
     @property
     def files(self) -> int:
@@ -99,6 +141,7 @@ class Story:
     paragraphs: tuple[str, ...]
     source: str
     published: datetime
+    language: str = "en"
 
     def teaser(self) -> str:
         """Teasers are one paragraph: the story's opening."""
@@ -115,6 +158,17 @@ def load_source_texts(folder: Path) -> list[SourceText]:
         if len(lines) >= 2 and len(lines[0]) <= 200:
             texts.append(SourceText(lines[0], tuple(lines[1:])))
     return texts
+
+
+def load_news_items(folder: Path = NEWS_ITEMS) -> dict[str, list[SourceText]]:
+    """The written non-English news items, per language: (title, (text,)) each."""
+    items: dict[str, list[SourceText]] = {}
+    for language in FOREIGN:
+        for line in (folder / f"{language}.tsv").read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                _, title, text = line.split("\t")
+                items.setdefault(language, []).append(SourceText(title, (text,), language))
+    return items
 
 
 def generated_texts(count: int = 500, seed: int = 7) -> list[SourceText]:
@@ -135,11 +189,41 @@ def generated_texts(count: int = 500, seed: int = 7) -> list[SourceText]:
 class _Stories:
     """Draws fresh stories: a text, a framing, a source and a date."""
 
-    def __init__(self, texts: list[SourceText], rng: random.Random) -> None:
+    def __init__(self, texts: list[SourceText], rng: random.Random,
+                 foreign: dict[str, list[SourceText]] | None = None,
+                 stats: CorpusStats | None = None) -> None:
         self.texts = texts
         self.rng = rng
+        self.foreign = foreign or {}
+        self.languages = sorted(self.foreign)
+        self.stats = stats
 
     def fresh(self) -> Story:
+        rng = self.rng
+        # Only mixed mode draws this extra number, so English-only corpora stay byte-identical.
+        story = self._foreign() if self.foreign and rng.random() < MIXED_SHARE else None
+        if story is None:
+            story = self._english()
+        if self.stats is not None:
+            counts = self.stats.stories_by_language
+            counts[story.language] = counts.get(story.language, 0) + 1
+        return story
+
+    def _foreign(self) -> Story:
+        """A story in another language: one item's title, its text and 2-5 more as paragraphs."""
+        rng = self.rng
+        language = rng.choice(self.languages)
+        prefixes, suffixes, sources, _ = FOREIGN[language]
+        items = self.foreign[language]
+        main = rng.choice(items)
+        others = rng.sample(items, min(len(items), rng.randint(3, 6)))
+        paragraphs = [main.paragraphs[0]] + [o.paragraphs[0] for o in others if o is not main]
+        title = f"{rng.choice(prefixes)}{main.title}{rng.choice(suffixes)}"
+        published = CAPTURED_AT - timedelta(days=rng.randrange(0, 200),
+                                            minutes=rng.randrange(0, 1440))
+        return Story(title, tuple(paragraphs[:6]), rng.choice(sources), published, language)
+
+    def _english(self) -> Story:
         rng = self.rng
         text = rng.choice(self.texts)
         title = f"{rng.choice(TITLE_PREFIXES)}{text.title}{rng.choice(TITLE_SUFFIXES)}"
@@ -154,7 +238,7 @@ class _Stories:
             paragraphs.append(other[rng.randrange(len(other))])
         published = CAPTURED_AT - timedelta(days=rng.randrange(0, 200),
                                             minutes=rng.randrange(0, 1440))
-        return Story(title, tuple(paragraphs), rng.choice(SOURCES), published)
+        return Story(title, tuple(paragraphs), rng.choice(SOURCES), published, text.language)
 
 
 def _date_text(story: Story, rng: random.Random) -> str:
@@ -205,21 +289,25 @@ def jsonl_record(story: Story, url: str, rng: random.Random) -> str:
         "published_at": f"{story.published:%Y-%m-%dT%H:%M:%SZ}",
     }
     if rng.random() < 0.5:
-        record["language"] = "en"
+        record["language"] = story.language
     return json.dumps(record, ensure_ascii=False)
 
 
 def build_corpus(out_dir: Path, n_articles: int, texts: list[SourceText], *, seed: int = 7,
-                 source: str = "", source_kind: str = "folder") -> CorpusStats:
-    """Write a corpus of exactly `n_articles` article records into `out_dir` (replaced)."""
+                 source: str = "", source_kind: str = "folder",
+                 mixed: bool = False) -> CorpusStats:
+    """Write a corpus of exactly `n_articles` article records into `out_dir` (replaced).
+
+    `mixed`: a third of the stories in other languages (see the module docstring).
+    """
     if not texts:
         raise ValueError("no source texts to build a corpus from")
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
     rng = random.Random(seed)
-    stories = _Stories(texts, rng)
-    stats = CorpusStats(CORPUS_VERSION, source, source_kind, seed)
+    stats = CorpusStats(CORPUS_VERSION, source, source_kind, seed, mixed=mixed)
+    stories = _Stories(texts, rng, load_news_items() if mixed else None, stats)
     n_jsonl = round(n_articles * JSONL_SHARE)
     _write_pages(out_dir, n_articles - n_jsonl, stories, rng, stats)
     _write_jsonl(out_dir, n_jsonl, stories, rng, stats)
@@ -303,7 +391,10 @@ def _write_jsonl(out_dir: Path, n_records: int, stories: _Stories, rng: random.R
             else:
                 story = stories.fresh()
                 slug = "-".join(story.title.lower().split()[:6])
-                url = f"https://news.example/{story.published:%Y/%m/%d}/{slug}-{len(urls)}"
+                host = "news.example"
+                if story.language in FOREIGN:  # an outlet in the language's country
+                    host = f"news.example.{FOREIGN[story.language][3]}"
+                url = f"https://{host}/{story.published:%Y/%m/%d}/{slug}-{len(urls)}"
                 urls.append((story, url))
             lines.append(jsonl_record(story, url, rng))
         data = ("\n".join(lines) + "\n").encode("utf-8")

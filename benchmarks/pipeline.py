@@ -2,6 +2,7 @@
 
     python -m benchmarks.pipeline --n 50000 200000 [--source ../shared/corpora/bbc/bbc]
                                   [--workdir /tmp/newsmill-bench] [--workers 2] [--dask local]
+                                  [--mixed]
 
 For each N it builds (or reuses) a corpus of exactly N article records as Daily8 page dumps and
 JSONL exports (benchmarks/corpus.py) in the work folder, never in the repo. Then it runs, each in
@@ -17,6 +18,10 @@ summary), so Prefect's start-up is paid as a user pays it:
 Throughput is N / flow time, where flow time is what the flow body took (RunSummary.seconds):
 the start-up of the interpreter, Prefect and its temporary server is shown apart. It prints a
 table, then one `BENCH n=... key=value ...` line per N for scripts.
+
+`--mixed` builds the corpus with a third of its stories in eight other languages (see
+benchmarks/corpus.py), so every stage pays for non-English text the way a multilingual crawl
+makes it, and also times the `articles_by_language` view and prints its rows.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ class BenchResult:
         stages = self.full.stage_s
         values: dict[str, Any] = {
             "n": self.n,
+            "mixed": int(self.corpus.mixed),
             "articles_per_s": round(self.articles_per_s),
             "mb_per_s": round(self.mb_per_s, 2),
             "flow_s": round(self.full.flow_s, 2),
@@ -248,13 +254,14 @@ def measure_run(raw: Path, data: Path, *, workers: int | None, dask: str | None,
         cpu_s=cpu)
 
 
-def time_queries(views_file: Path, repeats: int = 3) -> tuple[dict[str, float], dict[str, int]]:
+def time_queries(views_file: Path, repeats: int = 3, queries: tuple[str, ...] = QUERIES,
+                 ) -> tuple[dict[str, float], dict[str, int]]:
     """Best-of-`repeats` wall time of each answer view, fetched whole, in milliseconds."""
     import duckdb
 
     times, rows = {}, {}
     with duckdb.connect(str(views_file), read_only=True) as con:
-        for name in QUERIES:
+        for name in queries:
             best = float("inf")
             for _ in range(repeats):
                 started = time.perf_counter()
@@ -264,14 +271,32 @@ def time_queries(views_file: Path, repeats: int = 3) -> tuple[dict[str, float], 
     return times, rows
 
 
+def print_languages(views_file: Path) -> None:
+    """The run's articles per language and the share of each with a rank-1 topic that is no
+    fallback, so a mixed run shows that the other languages got real topics."""
+    import duckdb
+
+    with duckdb.connect(str(views_file), read_only=True) as con:
+        rows = con.execute("""
+            select a.language, count(*) as articles,
+                   avg(case when t.method = 'fallback' then 0 else 1 end) as with_topic,
+                   avg(case when a.source_country is null then 0 else 1 end) as with_country
+            from article a left join topic t on t.article_id = a.article_id and t.rank = 1
+            group by a.language order by articles desc""").fetchall()
+    print("language  articles  topic (no fallback)  source_country known")
+    for language, articles, with_topic, with_country in rows:
+        print(f"{language or '?':<9} {articles:>8,}  {with_topic:>19.1%}  {with_country:>20.1%}")
+
+
 # --- orchestration ------------------------------------------------------------------------------
 
 
-def ensure_corpus(workdir: Path, n: int, source: Path | None, seed: int) -> tuple[CorpusStats,
-                                                                                   Path, float]:
+def ensure_corpus(workdir: Path, n: int, source: Path | None, seed: int,
+                  mixed: bool = False) -> tuple[CorpusStats, Path, float]:
     """The corpus for N in the work folder, rebuilt only when its recipe changed."""
-    raw = workdir / f"corpus-{n}"
-    recipe_file = workdir / f"corpus-{n}.json"
+    name = f"corpus-{n}-mixed" if mixed else f"corpus-{n}"
+    raw = workdir / name
+    recipe_file = workdir / f"{name}.json"
     if source is not None and source.is_dir():
         kind, label = "folder", str(source.resolve())
     else:
@@ -279,11 +304,12 @@ def ensure_corpus(workdir: Path, n: int, source: Path | None, seed: int) -> tupl
     if raw.is_dir() and recipe_file.exists():
         stats = json.loads(recipe_file.read_text())
         if (stats.get("version"), stats.get("source"), stats.get("seed"),
-                stats.get("articles")) == (CORPUS_VERSION, label, seed, n):
+                stats.get("articles"), stats.get("mixed", False)) == (
+                CORPUS_VERSION, label, seed, n, mixed):
             return CorpusStats(**stats), raw, 0.0
     started = time.perf_counter()
     texts = load_source_texts(source) if kind == "folder" and source else generated_texts()
-    stats = build_corpus(raw, n, texts, seed=seed, source=label, source_kind=kind)
+    stats = build_corpus(raw, n, texts, seed=seed, source=label, source_kind=kind, mixed=mixed)
     return stats, raw, time.perf_counter() - started
 
 
@@ -298,31 +324,35 @@ def folder_mb(path: Path) -> float:
 
 def bench_one(n: int, args: argparse.Namespace) -> BenchResult:
     workdir: Path = args.workdir
-    print(f"== N = {n:,}", flush=True)
-    stats, raw, build_s = ensure_corpus(workdir, n, args.source, args.seed)
+    print(f"== N = {n:,}{' (mixed languages)' if args.mixed else ''}", flush=True)
+    stats, raw, build_s = ensure_corpus(workdir, n, args.source, args.seed, mixed=args.mixed)
     built = f"built in {build_s:.1f} s" if build_s else "reused"
     print(f"corpus: {stats.articles:,} articles in {stats.files:,} files, "
           f"{stats.bytes / MiB:.1f} MiB ({stats.source_kind}: {stats.source}; {built})",
           flush=True)
     empty_raw, empty_data = workdir / "empty-raw", workdir / "empty-data"
-    for folder in (empty_data, workdir / f"data-{n}"):
+    data = workdir / (f"data-{n}-mixed" if args.mixed else f"data-{n}")
+    for folder in (empty_data, data):
         shutil.rmtree(folder, ignore_errors=True)
     empty_raw.mkdir(parents=True, exist_ok=True)
     common = {"workers": args.workers, "dask": args.dask}
     empty = measure_run(empty_raw, empty_data, log=workdir / "run-empty.log", **common)
     print(f"start-up (empty raw folder): {empty.wall_s:.1f} s", flush=True)
-    data = workdir / f"data-{n}"
-    full = measure_run(raw, data, log=workdir / f"run-{n}.log", **common)
+    tag = f"{n}-mixed" if args.mixed else f"{n}"
+    full = measure_run(raw, data, log=workdir / f"run-{tag}.log", **common)
     if full.articles_parsed != n:
         print(f"warning: the run parsed {full.articles_parsed} articles, the corpus holds {n}",
               file=sys.stderr)
     print(f"run: {full.flow_s:.1f} s in the flow, {full.wall_s:.1f} s wall", flush=True)
-    noop = measure_run(raw, data, log=workdir / f"run-{n}-noop.log", **common)
+    noop = measure_run(raw, data, log=workdir / f"run-{tag}-noop.log", **common)
     print(f"no-op rerun: {noop.flow_s:.2f} s in the flow, {noop.wall_s:.1f} s wall", flush=True)
-    query_ms, query_rows = time_queries(data / "newsmill.duckdb")
+    queries = (*QUERIES, "articles_by_language") if args.mixed else QUERIES
+    query_ms, query_rows = time_queries(data / "newsmill.duckdb", queries=queries)
+    if args.mixed:
+        print_languages(data / "newsmill.duckdb")
     result = BenchResult(n, stats, build_s, empty, full, noop, query_ms, query_rows,
                          folder_mb(data))
-    (workdir / f"result-{n}.json").write_text(json.dumps(
+    (workdir / f"result-{tag}.json").write_text(json.dumps(
         {"n": n, "corpus": asdict(stats), "empty": asdict(empty), "full": asdict(full),
          "noop": asdict(noop), "query_ms": query_ms, "query_rows": query_rows,
          "bench": result.bench_line()}, indent=1))
@@ -358,6 +388,8 @@ def report(results: list[BenchResult]) -> str:
     def row(label: str, values: list[str]) -> None:
         rows.append([label, *values])
 
+    if any(r.corpus.mixed for r in results):
+        row("corpus", ["mixed languages" if r.corpus.mixed else "English" for r in results])
     row("corpus (files, MiB)", [f"{r.corpus.files:,}, {r.corpus.bytes / MiB:.0f}" for r in results])
     row("articles/s (flow)", [f"{r.articles_per_s:,.0f}" for r in results])
     row("MB/s (flow)", [f"{r.mb_per_s:.1f}" for r in results])
@@ -381,8 +413,8 @@ def report(results: list[BenchResult]) -> str:
                                for r in results])
     row("mentions, topics", [f"{r.full.mentions:,}, {r.full.topics:,}" for r in results])
     row("warehouse MiB", [f"{r.warehouse_mb:.0f}" for r in results])
-    for name in QUERIES:
-        row(f"query {name} ms", [f"{r.query_ms[name]:.1f}" for r in results])
+    for name in dict.fromkeys(q for r in results for q in r.query_ms):
+        row(f"query {name} ms", [f"{r.query_ms.get(name, 0.0):.1f}" for r in results])
     widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(line, widths, strict=True)))
@@ -402,6 +434,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, help="parse processes (default: all cores)")
     parser.add_argument("--dask", help="'local' or a scheduler address: parse on Dask")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--mixed", action="store_true",
+                        help="a third of the stories in eight other languages")
     parser.add_argument("--child-run", nargs=2, metavar=("RAW", "DATA"),
                         help=argparse.SUPPRESS)
     return parser.parse_args(argv)

@@ -124,3 +124,49 @@ def test_bbc_folder_gives_every_article() -> None:
     texts = load_source_texts(BBC)
     assert len(texts) == 2225
     assert all(t.title and t.paragraphs for t in texts)
+
+
+@pytest.fixture(scope="module")
+def mixed_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("bench-mixed") / "corpus"
+    stats = build_corpus(out, 1500, generated_texts(60, seed=3), seed=11, source="generated",
+                         source_kind="generated", mixed=True)
+    return out, stats
+
+
+def test_mixed_corpus_has_a_third_of_its_stories_in_eight_other_languages(mixed_corpus) -> None:
+    import json
+
+    from benchmarks.corpus import FOREIGN, load_news_items
+
+    out, stats = mixed_corpus
+    assert stats.mixed and stats.articles == 1500
+    counts = stats.stories_by_language
+    foreign = sum(n for language, n in counts.items() if language != "en")
+    assert set(counts) == {"en", *FOREIGN}
+    assert 0.28 < foreign / sum(counts.values()) < 0.39
+    # Every JSONL record that declares a language is written in it: its title is one of that
+    # language's items (framed), and its URL is on the language's country domain.
+    items = load_news_items()
+    declared = 0
+    for path in (out / "jsonl").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            language = record.get("language")
+            if language and language != "en":
+                declared += 1
+                assert any(item.title in record["title"] for item in items[language])
+                assert record["url"].startswith(f"https://news.example.{FOREIGN[language][3]}/")
+    assert declared > 20
+    assert len(_read_all(out)) == stats.files
+
+
+def test_mixed_corpus_is_deterministic_and_english_corpora_are_unchanged(tmp_path: Path) -> None:
+    texts = generated_texts(40, seed=5)
+    first = build_corpus(tmp_path / "a", 400, texts, seed=3, mixed=True)
+    second = build_corpus(tmp_path / "b", 400, texts, seed=3, mixed=True)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert first.stories_by_language == second.stories_by_language
+    english = build_corpus(tmp_path / "c", 400, texts, seed=3)
+    assert set(english.stories_by_language) == {"en"}
+    assert _digest(tmp_path / "c") != _digest(tmp_path / "a")

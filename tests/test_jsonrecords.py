@@ -267,6 +267,23 @@ def test_source_aliases(record: dict[str, object], source: str | None) -> None:
     assert isinstance(item, Article) and item.source == source
 
 
+@pytest.mark.parametrize(
+    ("record", "country"),
+    [
+        ({"sourcecountry": "United States"}, "United States"),  # GDELT DOC API
+        ({"country": ["india"]}, "india"),  # NewsData.io: a list of names
+        ({"country": ["india", "nepal"]}, None),  # several countries name no one outlet's
+        ({"source": {"name": "Le Monde", "country": "fr"}}, "fr"),
+        ({"source_country": " DE "}, "DE"),
+        ({"country": 7}, None),
+        ({}, None),
+    ],
+)
+def test_declared_outlet_country(record: dict[str, object], country: str | None) -> None:
+    (item,) = parse_json_records(json.dumps({"title": "Title", **record}))
+    assert isinstance(item, Article) and item.country == country
+
+
 def test_body_prefers_the_longest_body_field_then_description() -> None:
     record = {
         "title": "T",

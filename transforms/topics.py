@@ -2,9 +2,20 @@
 
 The lexicon lives in `transforms/data/topics/NN-*.txt` (NN = the top-level Media Topic number), one
 `weight term` per line. A term is a word or a phrase; a trailing `*` matches any word that starts
-with the last word ("elect*" is not used: it would match "electric"). Text and terms are
+with the last word ("elect*" is not used: it would match "electric"), and a leading `*` any word
+that ends with the first, which is how compounds are caught in German and Dutch ("*streik"
+matches "Streik" and "Warnstreik"; "*wahl*" anything containing "wahl"). Text and terms are
 lower-cased and split into runs of ASCII letters and digits, so "fly-half" in the lexicon matches
 "fly-half", "fly half" and "Fly-Half" in an article.
+
+Languages: `transforms/data/topics/<code>/NN-*.txt` holds a lexicon of the same form for each
+language in `LEXICON_LANGUAGES` (German, French, Spanish, Portuguese, Italian, Dutch), and
+`score_topics(..., language=code)` scores an article in one of them with that lexicon plus the
+English entity lists and `shared/` (names of clubs, companies, platforms and institutions read the
+same in every language); English common words are left out, as many are other languages' everyday
+words (German "war" = "was", French "but" = "goal"). For these languages accents are folded away
+on both sides ("Fußball" -> "fussball", "élection" -> "election"), so a term matches with or
+without them. Any other language, or none, gets the English lexicon, as before.
 
 All terms are matched in one Aho-Corasick pass; at any position the longest term wins, so "prime
 minister" counts once, not also as "minister". Each topic's raw evidence is the sum, over terms
@@ -24,9 +35,8 @@ column says "lexicon+model". No labelled data is involved; no model ships with n
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress
@@ -66,14 +76,19 @@ MODEL_SHARE = 0.5  # weight of the weak model's evidence when a model is given
 FALLBACK_CODE = "medtop:08000000"  # rank 1 for text with no topical words at all (score 0)
 
 LEXICON_DIR = Path(__file__).parent / "data" / "topics"
-_WORD = re.compile(r"[a-z0-9]+")
+LEXICON_LANGUAGES = ("de", "fr", "es", "pt", "it", "nl")  # each has LEXICON_DIR / code
+ENTITY_FILES = "[0-9][0-9]-*-entities.txt"  # English lists of names, shared by every language
+# Names written alike in the six languages but kept out of English lists (platforms, parties of
+# German-speaking countries, league names): LEXICON_DIR / SHARED_DIR, for the six only.
+SHARED_DIR = "shared"
 _MIN_PREFIX = 3
 # Between the body and the title in a haystack. It is not a word character, so no term can match
 # across it, and as a pattern of its own it marks in the match list where the title's hits begin.
 _TITLE_MARK = "|"
 
 Entries = tuple[tuple[int, float], ...]  # (topic index, weight) pairs
-Term = tuple[tuple[str, ...], bool, float, int]  # words, last word is a prefix, weight, topic
+# words, last word is a prefix, weight, topic, first word is a suffix (the end of a compound)
+Term = tuple[tuple[str, ...], bool, float, int, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +129,8 @@ def _merge(entries: dict[int, float], more: Entries) -> None:
 
 
 def parse_lexicon_lines(lines: Iterable[str], topic_index: int, source: str) -> list[Term]:
-    """Parse `weight term` lines into (words, last_is_prefix, weight, topic index) tuples."""
+    """Parse `weight term` lines into (words, last_is_prefix, weight, topic index,
+    first_is_suffix) tuples."""
     terms: list[Term] = []
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
@@ -126,18 +142,18 @@ def parse_lexicon_lines(lines: Iterable[str], topic_index: int, source: str) -> 
         except ValueError as err:
             raise ValueError(f"{source}:{number}: weight {weight_text!r} is not a number") from err
         term = term.strip().lower()
-        is_prefix = term.endswith("*")
-        words = tuple(_WORD.findall(term.rstrip("*")))
+        is_prefix, is_suffix = term.endswith("*"), term.startswith("*")
+        words = tuple(_folded_latin(term.strip("*")).decode("ascii").split())
         if not words or weight <= 0:
             raise ValueError(f"{source}:{number}: need a positive weight and a term: {line!r}")
-        if is_prefix and len(words) == 1 and len(words[0]) < _MIN_PREFIX:
-            raise ValueError(f"{source}:{number}: prefix {words[0]!r} is too short")
-        terms.append((words, is_prefix, weight, topic_index))
+        if (is_prefix or is_suffix) and len(words) == 1 and len(words[0]) < _MIN_PREFIX:
+            raise ValueError(f"{source}:{number}: prefix or suffix {words[0]!r} is too short")
+        terms.append((words, is_prefix, weight, topic_index, is_suffix))
     return terms
 
 
-def _pattern(words: Sequence[str], is_prefix: bool) -> str:
-    return " " + "  ".join(words) + ("" if is_prefix else " ")
+def _pattern(words: Sequence[str], is_prefix: bool, is_suffix: bool = False) -> str:
+    return ("" if is_suffix else " ") + "  ".join(words) + ("" if is_prefix else " ")
 
 
 def build_lexicon(
@@ -149,8 +165,8 @@ def build_lexicon(
     position, which is the only one the automaton reports, carries everything that matched there.
     """
     weights: dict[str, dict[int, float]] = {}
-    for words, is_prefix, weight, index in terms:
-        _merge(weights.setdefault(_pattern(words, is_prefix), {}), ((index, weight),))
+    for words, is_prefix, weight, index, is_suffix in terms:
+        _merge(weights.setdefault(_pattern(words, is_prefix, is_suffix), {}), ((index, weight),))
     for word in learned or ():
         weights.setdefault(_pattern((word,), False), {})
     prefix_patterns = {p for p in weights if not p.endswith(" ")}
@@ -178,19 +194,36 @@ def build_lexicon(
     return Lexicon(patterns, tuple(entries), automaton, weights_of, tuple(terms), bool(learned))
 
 
-@lru_cache(maxsize=4)
-def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
-    """Read every `NN-*.txt` lexicon file once per process."""
+def _read_terms(paths: Iterable[Path]) -> list[Term]:
     terms: list[Term] = []
-    for path in sorted(directory.glob("[0-9][0-9]-*.txt")):
+    for path in sorted(paths):
         code = f"medtop:{path.name[:2]}000000"
         if code not in TOPIC_LABELS:
             raise ValueError(f"{path.name}: {code} is not a top-level Media Topic")
         lines = path.read_text(encoding="utf-8").splitlines()
         terms.extend(parse_lexicon_lines(lines, TOPIC_CODES.index(code), path.name))
+    return terms
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
+    """Read every `NN-*.txt` lexicon file once per process."""
+    terms = _read_terms(directory.glob("[0-9][0-9]-*.txt"))
     if not terms:
         raise FileNotFoundError(f"no lexicon files in {directory}")
     return build_lexicon(tuple(terms))
+
+
+@lru_cache(maxsize=len(LEXICON_LANGUAGES))
+def load_language_lexicon(language: str, directory: Path = LEXICON_DIR) -> Lexicon:
+    """One language's lexicon plus the names every language writes alike (the English entity
+    lists and `SHARED_DIR`), read once per process."""
+    own = _read_terms((directory / language).glob("[0-9][0-9]-*.txt"))
+    if not own:
+        raise FileNotFoundError(f"no lexicon files in {directory / language}")
+    names = _read_terms([*directory.glob(ENTITY_FILES),
+                         *(directory / SHARED_DIR).glob("[0-9][0-9]-*.txt")])
+    return build_lexicon(tuple(own + names))
 
 
 # Bytes outside ASCII letters and digits become spaces, and A-Z becomes a-z.
@@ -219,6 +252,41 @@ def _folded(text: str) -> bytes:
     return data.translate(_FOLD)
 
 
+# For Latin-script languages: Latin-1 letters with accents fold to their base letter, so "Größe"
+# reads "grosse" once "ß" is spelled "ss" (`_folded_latin`); every other byte as in `_FOLD`.
+_ACCENTED = {
+    "a": "àáâãäåÀÁÂÃÄÅ", "c": "çÇ", "e": "èéêëÈÉÊË", "i": "ìíîïÌÍÎÏ", "n": "ñÑ",
+    "o": "òóôõöøÒÓÔÕÖØ", "u": "ùúûüÙÚÛÜ", "y": "ýÿÝ", "s": "ß",
+}
+
+
+def _latin_fold_table() -> bytes:
+    table = bytearray(_FOLD)
+    for base, letters in _ACCENTED.items():
+        for letter in letters:
+            table[ord(letter)] = ord(base)
+    return bytes(table)
+
+
+_FOLD_LATIN = _latin_fold_table()
+# Letters outside Latin-1 that the six languages write: spelled out before the byte fold.
+_SPELLED = (("ß", "ss"), ("œ", "oe"), ("Œ", "oe"), ("æ", "ae"), ("Æ", "ae"))
+
+
+def _folded_latin(text: str) -> bytes:
+    """Like `_folded`, but accented Latin letters become their base letter instead of a space.
+
+    One C-level encode and translate, as for ASCII (about 3 us for 3,000 characters); characters
+    outside Latin-1 become "?", so a space, unless `_SPELLED` spells them out first.
+    """
+    if text.isascii():
+        return text.encode("ascii").translate(_FOLD)
+    for letter, spelled in _SPELLED:
+        if letter in text:
+            text = text.replace(letter, spelled)
+    return text.encode("latin-1", "replace").translate(_FOLD_LATIN)
+
+
 def spaced_words(text: str) -> str:
     """Lower-cased ASCII words, each with one space on either side: " w1  w2 " ("" if none).
 
@@ -231,13 +299,13 @@ def spaced_words(text: str) -> str:
 _MARK_BYTES = _TITLE_MARK.encode("ascii")
 
 
-def _haystack(title: str, body: str) -> str:
+def _haystack(title: str, body: str, fold: Callable[[str], bytes] = _folded) -> str:
     """Body and title spaced out in one string, `_TITLE_MARK` between: "  b1  b2  |  t1  ".
 
     The empty words at the ends give the outer words their spaces; a second space there cannot
     start a term, as every term's space is followed by a letter or digit.
     """
-    words = [b"", *_folded(body).split(), _MARK_BYTES, *_folded(title).split(), b""]
+    words = [b"", *fold(body).split(), _MARK_BYTES, *fold(title).split(), b""]
     return b"  ".join(words).decode("ascii")
 
 
@@ -278,19 +346,31 @@ def _evidence(lexicon: Lexicon, haystack: str) -> tuple[list[float], list[float]
     return raw[:topics], raw[topics:]
 
 
-def lexicon_evidence(title: str, body: str) -> list[float]:
+def _lexicon_for(
+    language: str | None, model: TopicModel | None
+) -> tuple[Lexicon, Callable[[str], bytes]]:
+    """The lexicon and text fold for an article's language; a weak model extends English only."""
+    if language in LEXICON_LANGUAGES:
+        return load_language_lexicon(language), _folded_latin
+    if model is not None and model.weights:
+        return _model_lexicon(model), _folded
+    return load_lexicon(), _folded
+
+
+def lexicon_evidence(title: str, body: str, language: str | None = None) -> list[float]:
     """Raw lexicon evidence per topic, in `TOPIC_CODES` order."""
-    return _evidence(load_lexicon(), _haystack(title, body))[0]
+    lexicon, fold = _lexicon_for(language, None)
+    return _evidence(lexicon, _haystack(title, body, fold))[0]
 
 
 def explain_topics(
-    title: str, body: str, *, model: TopicModel | None = None
+    title: str, body: str, language: str | None = None, *, model: TopicModel | None = None
 ) -> dict[str, list[tuple[str, float]]]:
     """Per topic code, the matched terms and what each added to the raw evidence, largest first."""
-    lexicon = _model_lexicon(model) if model is not None and model.weights else load_lexicon()
+    lexicon, fold = _lexicon_for(language, model)
     topics = len(TOPIC_CODES)
     found: dict[str, list[tuple[str, float]]] = {}
-    for pattern, count in _hits(lexicon, _haystack(title, body)).items():
+    for pattern, count in _hits(lexicon, _haystack(title, body, fold)).items():
         term = " ".join(pattern.split())
         for index, weight in lexicon.weights[pattern]:
             learned = index >= topics
@@ -335,12 +415,17 @@ def _ranking(raw: list[float], learned: list[float]) -> list[float]:
 _SURELY_BELOW = SCORE_THRESHOLD - 1e-4
 
 
-def score_topics(title: str, body: str, *, model: TopicModel | None = None) -> list[TopicScore]:
-    """Rank the IPTC top-level topics of one article; rows under SCORE_THRESHOLD are dropped."""
+def score_topics(
+    title: str, body: str, language: str | None = None, *, model: TopicModel | None = None
+) -> list[TopicScore]:
+    """Rank the IPTC top-level topics of one article; rows under SCORE_THRESHOLD are dropped.
+
+    `language` (ISO 639-1) picks the lexicon: one of `LEXICON_LANGUAGES`, else English.
+    """
     if not (title.strip() or body.strip()):
         return []
-    lexicon = _model_lexicon(model) if model is not None and model.weights else load_lexicon()
-    raw, learned = _evidence(lexicon, _haystack(title, body))
+    lexicon, fold = _lexicon_for(language, model)
+    raw, learned = _evidence(lexicon, _haystack(title, body, fold))
     best_raw = top = max(raw)  # raw evidence is never negative
     ranking, method = raw, "lexicon"
     if any(learned):

@@ -151,7 +151,11 @@ class _Batch:
         self._add_children(self.mentions, extract_mentions, "mentions")
 
     def score_topics(self) -> None:
-        self._add_children(self.topics, score_topics, "topics")
+        # Each article's language picks its lexicon. `_add_children` calls `produce` once per row,
+        # in row order, so the languages are handed out in step with it.
+        language_of = iter(self.languages).__next__
+        self._add_children(self.topics, lambda title, body: score_topics(
+            title, body, language_of()), "topics")
 
     def _add_children(self, target: _Columns, produce: Callable[[str, str], Iterable[Any]],
                       step: str) -> None:

@@ -39,11 +39,12 @@ BUFFER = "<buffer>"
 FLUSH_ROWS = 10_000
 # Fields a kept row borrows from the copy it replaces when it has none of its own. The date fields
 # move together, from whichever copy dates the story more precisely.
-FILLABLE = ("source", "url", "language")
+FILLABLE = ("source", "url", "language", "source_country")
 DATE_FIELDS = ("published_at", "published_date", "date_precision", "date_text")
 PRECISION_RANK = {"exact": 3, "day": 2, "relative": 1, "unknown": 0}
 _INDEX_COLUMNS = ["article_id", "title_key", "source", "url", "body_chars", "first_seen_at",
-                  "published_at", "published_date", "date_precision", "date_text", "language"]
+                  "published_at", "published_date", "date_precision", "date_text", "language",
+                  "source_country"]
 # Times are kept as integers (microseconds, days) while deciding: Arrow hands them over ten times
 # faster than as datetime objects, they take half the memory, and they compare the same way.
 _TIME_AS_INT = {"first_seen_at": pa.int64(), "published_at": pa.int64(),

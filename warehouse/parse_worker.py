@@ -11,7 +11,8 @@ import transforms.formats.html  # noqa: F401  (trafilatura and lxml: about 2 s t
 import transforms.formats.warc  # noqa: F401
 from transforms.mentions import extract_mentions
 from transforms.normalize import detect_language
-from transforms.topics import score_topics
+from transforms.sources import source_country
+from transforms.topics import LEXICON_LANGUAGES, load_language_lexicon, score_topics
 from warehouse.ingest import ingest_batch
 from warehouse.memory import use_system_allocator
 
@@ -21,6 +22,9 @@ def warm_up() -> None:
     per worker."""
     extract_mentions("Talks in Seoul", "Officials from Japan met.")
     score_topics("Talks in Seoul", "Officials from Japan met.")
+    for language in LEXICON_LANGUAGES:
+        load_language_lexicon(language)
+    source_country("https://news.example/a", "Korea Herald")
     detect_language("Talks in Seoul", "Officials from Japan met on Monday.")
 
 

@@ -40,6 +40,9 @@ ARTICLE = pa.schema([
     col("dump_id", pa.string(), "the dump the kept copy came from (see dump)", nullable=False),
     col("first_seen_at", UTC_TS, "capture time of the earliest dump holding the article",
         nullable=False),
+    col("source_country", pa.string(), "ISO 3166-1 alpha-2 of the outlet's home country: "
+        "declared by the input, else from a list of major outlets or the URL's country-code "
+        "domain; null when unknown"),
 ])
 
 MENTION = pa.schema([

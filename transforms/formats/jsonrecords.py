@@ -26,6 +26,9 @@ SOURCE_FIELDS = ("source", "publisher", "source_name", "source_domain")
 URL_FIELDS = ("url", "link")
 DATE_FIELDS = ("published_at", "publishedAt", "date_publish", "date", "published", "pubDate")
 LANGUAGE_FIELDS = ("language", "lang")
+# The outlet's country: GDELT's DOC API writes `sourcecountry` (a name), NewsData.io `country` (a
+# list of names), a NewsAPI-style source object may carry `country` (a code).
+COUNTRY_FIELDS = ("source_country", "sourcecountry", "country")
 WRAPPER_FIELDS = ("articles", "data", "items", "results")
 
 # Deeper JSON than this is refused before parsing: no export needs it, and the stdlib parser
@@ -216,6 +219,7 @@ def _record_to_item(record: Any, location: str) -> Article | Reject:
         date_text=date_text,
         language=language,
         position="main",
+        country=_country(record),
     )
 
 
@@ -253,6 +257,20 @@ def _source(record: dict[str, Any]) -> str | None:
             value = value.get("name")
         if isinstance(value, str) and value.strip() and value.strip() != _REMOVED:
             return normalize_space(value)
+    return None
+
+
+def _country(record: dict[str, Any]) -> str | None:
+    """The declared outlet country: a text field, a one-item list, or the source object's."""
+    source = record.get("source")
+    places = [record, source] if isinstance(source, dict) else [record]
+    for place in places:
+        for key in COUNTRY_FIELDS:
+            value = place.get(key)
+            if isinstance(value, list) and len(value) == 1:
+                value = value[0]
+            if isinstance(value, str) and value.strip():
+                return normalize_space(value)
     return None
 
 
