@@ -59,16 +59,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.raw_dir.is_dir():
         print(f"newsmill: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
         return 2
-    from flows.pipeline import ChecksFailed, run_pipeline
+    from flows.pipeline import ChecksFailed, DiskFull, run_pipeline
     from warehouse.remote import RemoteConflict, RemoteUnavailable
-    from warehouse.store import WarehouseBusy
+    from warehouse.store import DamagedWarehouse, WarehouseBusy
 
     try:
         summary = run_pipeline(settings)
     except (WarehouseBusy, RemoteConflict) as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 3
-    except RemoteUnavailable as err:
+    except (RemoteUnavailable, DamagedWarehouse, DiskFull) as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 2
     except ChecksFailed as err:
@@ -201,11 +201,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write one self-contained HTML report of the views, with charts; it opens offline."""
     from warehouse.remote import RemoteUnavailable
     from warehouse.report import write_report
+    from warehouse.store import DamagedWarehouse
 
     settings = _settings(args)
     try:
         written = write_report(settings.data_location, Path(args.out))
-    except RemoteUnavailable as err:
+    except (RemoteUnavailable, DamagedWarehouse) as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 2
     source = written.generation or "an empty warehouse (run `newsmill run` first)"
