@@ -77,7 +77,7 @@ def summary_record(summary: Any) -> dict[str, Any]:
 @flow(name=FLOW_NAME, log_prints=False)
 def scheduled_run(raw: str, data: str) -> dict[str, Any]:
     """One incremental run of the newsmill pipeline over `raw` into `data` (for deployments)."""
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import REFUSALS, run_pipeline
     from warehouse.remote import RemoteConflict
     from warehouse.store import WarehouseBusy
 
@@ -91,6 +91,10 @@ def scheduled_run(raw: str, data: str) -> dict[str, Any]:
         # A manual `newsmill run` holds the folder; the next tick picks up what it leaves.
         logger.warning("skipped: %s", err)
         return {"published": False, "skipped": str(err)}
+    except REFUSALS as err:
+        # Prefect logs refusals without their traceback (flows.pipeline): say it here, once.
+        logger.error("%s", err)
+        raise
     logger.info("run %s: %d dumps seen, %d new articles, %d refused; %s", summary.run_id,
                 summary.dumps_seen, summary.counts.new, summary.rejects,
                 f"published {summary.generation}" if summary.published else "nothing new")
