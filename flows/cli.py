@@ -121,16 +121,16 @@ def cmd_run(args: argparse.Namespace) -> int:
               "checkout (prefect-dask and distributed)", file=sys.stderr)
         return 2
     check_writable_data_folder(settings.data_dir)  # creates the folder: after every refusal
-    from flows.pipeline import ChecksFailed, run_pipeline
+    from flows.pipeline import ChecksFailed, DiskFull, run_pipeline
     from warehouse.remote import RemoteConflict, RemoteUnavailable
-    from warehouse.store import WarehouseBusy
+    from warehouse.store import DamagedWarehouse, WarehouseBusy
 
     try:
         summary = run_pipeline(settings)
     except (WarehouseBusy, RemoteConflict) as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 3
-    except RemoteUnavailable as err:
+    except (RemoteUnavailable, DamagedWarehouse, DiskFull) as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 2
     except ChecksFailed as err:
@@ -303,6 +303,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from warehouse.api import NoWarehouse
     from warehouse.remote import RemoteUnavailable
     from warehouse.report import write_report
+    from warehouse.store import DamagedWarehouse
 
     settings = _settings(args)
     out = Path(args.out)
@@ -312,7 +313,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         written = write_report(settings.data_location, out)
     except NoWarehouse as err:
         raise UsageError(str(err)) from None
-    except RemoteUnavailable as err:
+    except (RemoteUnavailable, DamagedWarehouse) as err:
         print(f"newsmill: {err}", file=sys.stderr)
         return 2
     except OSError as err:

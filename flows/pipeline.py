@@ -6,6 +6,8 @@ may be mid-copy), so only it retries.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import multiprocessing
 import sys
@@ -33,14 +35,66 @@ from warehouse import ledger, rawfiles, views  # noqa: E402
 from warehouse.ingest import BatchResult, DumpOutcome, ingest_batch  # noqa: E402
 from warehouse.memory import use_system_allocator  # noqa: E402
 from warehouse.merge import MergeCounts, Merger  # noqa: E402
-from warehouse.remote import Mirror, RemoteWarehouse  # noqa: E402
-from warehouse.store import Generation, Warehouse  # noqa: E402
+from warehouse.remote import (  # noqa: E402
+    Mirror,
+    RemoteConflict,
+    RemoteUnavailable,
+    RemoteWarehouse,
+)
+from warehouse.store import (  # noqa: E402
+    DamagedWarehouse,
+    Generation,
+    Warehouse,
+    WarehouseBusy,
+)
 
 TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+# Show at most this many offending rows per failed data check.
+CHECK_SAMPLE_ROWS = 3
 
 
 class ChecksFailed(RuntimeError):
     """A data check found rows that break a rule; nothing was published."""
+
+
+class DiskFull(RuntimeError):
+    """The disk holding the data folder filled up during a run; nothing new was published."""
+
+
+# Refusals a run reports as one line (the CLI prints it, a served run logs it). Prefect's run
+# loggers would print each again with a traceback, once per task and once for the flow.
+REFUSALS = (WarehouseBusy, RemoteConflict, RemoteUnavailable, ChecksFailed, DamagedWarehouse,
+            DiskFull)
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """ENOSPC or EDQUOT, raised by Python (OSError) or by DuckDB (whose IOException says so)."""
+    if isinstance(err, OSError):
+        return err.errno in (errno.ENOSPC, errno.EDQUOT)
+    import duckdb
+
+    return isinstance(err, duckdb.IOException) and (
+        "No space left" in str(err) or "Disk quota" in str(err))
+
+
+class _NoRefusalTracebacks(logging.Filter):
+    """Drops the records Prefect logs for a refusal: the traceback ones, and a failed task's
+    "Finished in state Failed(...exception <Refusal>: ...)" line, which only has the state text."""
+
+    _STATE_MARKERS = tuple(f"exception {cls.__name__}: " for cls in REFUSALS) + (
+        "[Errno 28]", "[Errno 122]", "No space left on device")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None:
+            return not (isinstance(exc, REFUSALS) or is_disk_full(exc))
+        if isinstance(record.msg, str) and record.msg.startswith("Finished in state Failed"):
+            return not any(marker in record.msg for marker in self._STATE_MARKERS)
+        return True
+
+
+for _name in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_name).addFilter(_NoRefusalTracebacks())
 
 
 @dataclass(slots=True)
@@ -115,28 +169,51 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
 
 
 @task(**TASK_OPTIONS)
-def begin_generation(store: Warehouse) -> Generation:
-    """Clear what a killed run left, then start the next generation."""
+def open_published(store: Warehouse) -> str | None:
+    """Before anything else: make CURRENT trustworthy (re-pointing a damaged one at the newest
+    intact generation), clear what a killed run left, and repair the table links and the views
+    file (a run killed or out of disk after its commit left them behind). Returns the note of a
+    recovery, if there was one."""
+    note = store.recover()
     store.clean_orphans()
+    _repair_published_state(store, store.current())
+    return note
+
+
+@task(**TASK_OPTIONS)
+def begin_generation(store: Warehouse) -> Generation:
+    """Start the next generation (what a killed run left was cleared by open_published)."""
     return store.begin()
 
 
 @task(**TASK_OPTIONS)
-def check_generation(generation: Generation) -> None:
-    """Run the SQL data checks; a failure stops the run before anything is published."""
-    failures = views.run_checks(generation)
-    if failures:
-        lines = [f"{f.check}: {f.rows} rows ({f.description}); e.g. {f.example}" for f in failures]
-        raise ChecksFailed("data checks failed, nothing published:\n" + "\n".join(lines))
+def check_generation(generation: Generation) -> list[views.CheckFailure]:
+    """Run the SQL data checks; any failure stops the run before anything is published."""
+    return views.run_checks(generation)
+
+
+def checks_failed(failures: list[views.CheckFailure]) -> ChecksFailed:
+    """Which checks failed, how many rows each, and a sample of the offending rows."""
+    lines = ["data checks failed, nothing published:"]
+    for failure in failures:
+        lines.append(f"  {failure.check}: {failure.rows} rows ({failure.description}), e.g.:")
+        lines += [f"    {row}" for row in failure.sample[:CHECK_SAMPLE_ROWS]]
+    return ChecksFailed("\n".join(lines))
 
 
 @task(**TASK_OPTIONS)
 def publish_generation(store: Warehouse, generation: Generation,
                        pause_at: str | None = None) -> None:
-    """Make the generation current, then rebuild the views file over it."""
-    store.publish(generation)
-    pause_point(pause_at, "views")
-    views.write_views_file(store.views_path, generation)
+    """Build the views file over the generation, make the generation current, then swap the
+    views file in. Building it (the step that needs disk space) before the commit means a full
+    disk leaves the previous generation published with its own views file."""
+    staged = views.stage_views_file(store.views_path, generation)
+    try:
+        store.publish(generation)
+        pause_point(pause_at, "views")
+        staged.swap()
+    finally:
+        staged.discard()
 
 
 @task(**TASK_OPTIONS)
@@ -222,7 +299,10 @@ def newsmill_flow(settings: Settings) -> RunSummary:
     summary = RunSummary(run_id=f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
                          data_dir=settings.data_url or str(store.data_dir))
     stage = _Stopwatch(summary.stage_seconds)
-    with store.lock(wait=settings.wait_for_lock):
+    with store.lock(wait=settings.wait_for_lock), _disk_full_refused(store):
+        recovered = open_published(store)
+        if recovered:
+            logger.warning("newsmill: warning: %s", recovered)
         mirror = pull_remote(store, settings.data_url)
         current = store.current()
         files = scan_raw(settings.raw_dir)
@@ -232,7 +312,6 @@ def newsmill_flow(settings: Settings) -> RunSummary:
         stage.lap("scan")
         if not plan.to_read:
             logger.info("nothing new in %s (%d dumps unchanged)", settings.raw_dir, len(files))
-            keep_published_state(store, current)
         else:
             generation = begin_generation(store)
             merger = Merger(generation)
@@ -245,7 +324,9 @@ def newsmill_flow(settings: Settings) -> RunSummary:
             pause_point(settings.pause_at, "write")
             record_run(generation, quote(plan.manifest), quote(parsed),
                        _run_row(summary, started_at, datetime.now(UTC)))
-            check_generation(generation)
+            failures = check_generation(generation)
+            if failures:
+                raise checks_failed(failures)
             stage.lap("checks")
             pause_point(settings.pause_at, "publish")
             publish_generation(store, generation, settings.pause_at)
@@ -315,13 +396,6 @@ def record_run(generation: Generation, manifest: dict[str, dict[str, Any]], pars
                          parsed.new_per_dump, run_row)
 
 
-@task(**TASK_OPTIONS)
-def keep_published_state(store: Warehouse, current: Generation | None) -> None:
-    """A run with nothing new: clear what a killed run left, and repair links and views."""
-    store.clean_orphans()
-    _repair_published_state(store, current)
-
-
 def _progress(logger: Any, settings: Settings, done: int, total: int) -> None:
     """Dumps done so far: in the run's log, and on a terminal running `newsmill run`."""
     logger.info("dumps done: %d / %d", done, total)
@@ -375,8 +449,31 @@ def _run_row(summary: RunSummary, started_at: datetime, finished_at: datetime) -
     }
 
 
+@contextlib.contextmanager
+def _disk_full_refused(store: Warehouse) -> Iterator[None]:
+    """Turn a full disk into DiskFull, after deleting the unpublished generation and temp files
+    the run wrote (they would keep the disk full)."""
+    try:
+        yield
+    except Exception as err:
+        if not is_disk_full(err):
+            raise
+        with contextlib.suppress(OSError):
+            store.clean_orphans()
+        published = store.pointer().name
+        shown = views.views_generation(store.views_path)
+        state = f"the published generation is {published or 'none yet'}"
+        if shown != published:
+            state += f" (the views file still shows {shown or 'none'}; the next run rebuilds it)"
+        reason = getattr(err, "strerror", None) or str(err).splitlines()[0]
+        raise DiskFull(f"the disk holding {store.data_dir} is full ({reason}); {state}, and "
+                       "this run's unpublished files were removed. Free some space and run "
+                       "again") from err
+
+
 def _repair_published_state(store: Warehouse, current: Generation | None) -> None:
-    """After a kill between commit and views, re-point the symlinks and rebuild the views."""
+    """After a kill (or a full disk) between commit and views, re-point the symlinks and rebuild
+    the views."""
     if current is None:
         return
     store.link_tables(current)

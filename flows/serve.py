@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import os
+import signal
+import sys
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +30,8 @@ from prefect import flow, get_run_logger  # noqa: E402
 DEPLOYMENT_NAME = "newsmill-scheduled"
 FLOW_NAME = "newsmill-scheduled"
 HEALTH_TIMEOUT_SECONDS = 5.0
+# A stopped `serve` exits within this many seconds of SIGTERM, whatever Prefect still waits for.
+STOP_SECONDS = 4.0
 HOW_TO_START = """Start a Prefect server and point newsmill at it, e.g. in another terminal:
   prefect server start --host 127.0.0.1 --port 4200
   export PREFECT_API_URL=http://127.0.0.1:4200/api
@@ -70,7 +77,7 @@ def summary_record(summary: Any) -> dict[str, Any]:
 @flow(name=FLOW_NAME, log_prints=False)
 def scheduled_run(raw: str, data: str) -> dict[str, Any]:
     """One incremental run of the newsmill pipeline over `raw` into `data` (for deployments)."""
-    from flows.pipeline import run_pipeline
+    from flows.pipeline import REFUSALS, run_pipeline
     from warehouse.remote import RemoteConflict
     from warehouse.store import WarehouseBusy
 
@@ -84,6 +91,10 @@ def scheduled_run(raw: str, data: str) -> dict[str, Any]:
         # A manual `newsmill run` holds the folder; the next tick picks up what it leaves.
         logger.warning("skipped: %s", err)
         return {"published": False, "skipped": str(err)}
+    except REFUSALS as err:
+        # Prefect logs refusals without their traceback (flows.pipeline): say it here, once.
+        logger.error("%s", err)
+        raise
     logger.info("run %s: %d dumps seen, %d new articles, %d refused; %s", summary.run_id,
                 summary.dumps_seen, summary.counts.new, summary.rejects,
                 f"published {summary.generation}" if summary.published else "nothing new")
@@ -91,15 +102,23 @@ def scheduled_run(raw: str, data: str) -> dict[str, Any]:
 
 
 def serve(settings: Settings) -> None:
-    """Register the scheduled deployment (cron, concurrency limit 1) and serve it until stopped."""
+    """Register the scheduled deployment (cron, concurrency limit 1) and serve it until stopped.
+
+    Stopped by SIGTERM or Ctrl-C, it exits within STOP_SECONDS with one line, even when its
+    Prefect server died first (Prefect's own shutdown would retry the dead server for a minute
+    and end in a traceback).
+    """
+    import asyncio
+
     from prefect.types.entrypoint import EntrypointType
 
-    check_server(configured_api_url())
-    scheduled_run.serve(
+    api_url = check_server(configured_api_url())
+    runner = _runner_class()(api_url, name=DEPLOYMENT_NAME, limit=1)
+    runner.add_flow(
+        scheduled_run,
         name=DEPLOYMENT_NAME,
         cron=settings.cron,
-        global_limit=1,
-        limit=1,
+        concurrency_limit=1,
         parameters={"raw": str(settings.raw_dir.resolve()),
                     "data": settings.data_url or str(settings.data_dir.resolve())},
         description=f"newsmill: ingest {settings.raw_dir.resolve()} on '{settings.cron}'",
@@ -107,3 +126,69 @@ def serve(settings: Settings) -> None:
         # Runs import `flows.serve` by module name, so any working directory works.
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
+    print(f"newsmill: serving {FLOW_NAME}/{DEPLOYMENT_NAME} on '{settings.cron}' through "
+          f"{api_url}; SIGTERM or Ctrl-C stops it", file=sys.stderr, flush=True)
+    # Prefect's runner takes SIGTERM itself when it starts; Ctrl-C takes the same path.
+    signal.signal(signal.SIGINT, runner.handle_sigterm)
+    try:
+        asyncio.run(runner.start())
+    except (Exception, KeyboardInterrupt, SystemExit) as err:
+        if not runner.stop_requested:
+            raise
+        if isinstance(err, SystemExit) and err.code not in (None, 0):
+            raise
+    _stopped(runner.stop_note)
+
+
+class _NoTracebackWhenServerGoes(logging.Filter):
+    """Keep the warning Prefect logs when its server connection drops, minus the traceback: a
+    server that stopped is an event to note, not a bug in newsmill."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno <= logging.WARNING and record.exc_info:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger("prefect.FlowRunCancellingObserver").addFilter(_NoTracebackWhenServerGoes())
+
+
+def _stopped(note: str) -> None:
+    print(f"newsmill: serve stopped{note}", file=sys.stderr, flush=True)
+
+
+def _runner_class() -> type[Any]:
+    """A Prefect Runner whose SIGTERM shutdown cannot hang on a dead server."""
+    from prefect.runner import Runner
+
+    class NewsmillRunner(Runner):
+        def __init__(self, api_url: str, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.api_url = api_url
+            self.stop_requested = False
+            self.stop_note = ""
+
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            if self.stop_requested:
+                return
+            self.stop_requested = True
+            try:
+                check_server(self.api_url, timeout=1.0)
+            except ServerUnavailable:
+                # Pausing the schedule would retry the dead server for a minute; nothing to
+                # tell it, and nothing Prefect logs while its client fails is news.
+                self.pause_on_shutdown = False
+                self.stop_note = f" (its Prefect server at {self.api_url} no longer answers)"
+                logging.getLogger("prefect").setLevel(logging.CRITICAL)
+            # Whatever the shutdown still waits for, the process ends within STOP_SECONDS.
+            timer = threading.Timer(STOP_SECONDS, self._stop_now)
+            timer.daemon = True
+            timer.start()
+            super().handle_sigterm(*args, **kwargs)
+
+        def _stop_now(self) -> None:
+            _stopped(self.stop_note or " (shutdown cut short)")
+            os._exit(0)
+
+    return NewsmillRunner

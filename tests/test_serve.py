@@ -8,6 +8,10 @@ then drops a second dump and lets the every-minute cron pick it up, as a user wo
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -18,6 +22,7 @@ from conftest import (
     run_newsmill,
     start_newsmill,
     stop_group,
+    wait_for_health,
     write_stories,
 )
 
@@ -136,3 +141,45 @@ def test_only_the_task_that_reads_raw_files_retries() -> None:
     retries = {name: obj.retries for name, obj in vars(pipeline).items() if isinstance(obj, Task)}
     assert retries.pop("parse_batch") == 2
     assert retries and set(retries.values()) == {0}
+
+
+def test_serve_stops_within_seconds_of_sigterm_after_its_server_died(tmp_path: Path) -> None:
+    """The server goes first (a reboot, a crash); SIGTERM to serve must not wait on it."""
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    home = tmp_path / "prefect-home"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "DO_NOT_TRACK": "1"}
+    env.pop("PREFECT_API_URL", None)
+    with (tmp_path / "server.log").open("wb") as server_log:
+        prefect_server = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+             "--port", str(port), "--no-ui"],
+            env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    log = tmp_path / "serve.log"
+    served = None
+    try:
+        wait_for_health(api_url, 120, prefect_server)
+        served = start_newsmill(["serve", "--cron", "0 0 1 1 *", "--raw", str(raw), "--data",
+                                 str(tmp_path / "data")], api_url, log=log)
+        wait_for("the deployment to be registered", lambda: _deployment(api_url), timeout=90)
+        stop_group(prefect_server)
+        time.sleep(2)
+        assert served.poll() is None, log.read_text()
+
+        started = time.monotonic()
+        os.kill(served.pid, signal.SIGTERM)
+        served.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        stop_group(prefect_server)
+        if served is not None:
+            stop_group(served)
+    text = log.read_text()
+    assert took < 5.0, f"took {took:.1f} s\n{text[-3000:]}"
+    assert served.returncode == 0, text[-3000:]
+    assert "Traceback" not in text, text[-3000:]
+    assert text.rstrip().splitlines()[-1] == (
+        f"newsmill: serve stopped (its Prefect server at {api_url} no longer answers)")

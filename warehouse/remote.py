@@ -46,8 +46,12 @@ from warehouse.store import (
     CURRENT,
     GEN_DIR,
     KEEP_GENERATIONS,
+    MANIFEST,
     Generation,
+    PartInfo,
     Warehouse,
+    parts_from_json,
+    parts_json,
     write_atomic_bytes,
 )
 
@@ -55,7 +59,6 @@ if TYPE_CHECKING:
     import duckdb
     from fsspec import AbstractFileSystem  # type: ignore[import-untyped]
 
-MANIFEST = "MANIFEST.json"
 SYNC_FILE = "REMOTE.json"  # in the local copy: which remote generation it mirrors
 PENDING_FILE = "REMOTE.pending.json"  # a push whose CURRENT write may or may not have happened
 PULL_PREFIX = ".pull-"  # a generation being downloaded (not a "g..." name: the store ignores it)
@@ -91,14 +94,6 @@ def talking_to(url: str, doing: str, after: str = "") -> Iterator[None]:
 def is_url(location: str | Path) -> bool:
     """True for an fsspec URL such as s3://bucket/prefix (file:// is a local folder)."""
     return isinstance(location, str) and "://" in location and not location.startswith("file://")
-
-
-@dataclass(frozen=True, slots=True)
-class PartInfo:
-    """One Parquet part of a published generation, as MANIFEST.json records it."""
-
-    size: int
-    sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,14 +243,11 @@ class Mirror:
             return None
         if data.get("url") != self.remote.url:
             return None  # a copy of another URL: treat as never synced
-        parts = {rel: PartInfo(int(p["size"]), str(p["sha256"]))
-                 for rel, p in data["parts"].items()}
-        return SyncState(str(data["remote"]), str(data["local"]), parts)
+        return SyncState(str(data["remote"]), str(data["local"]), parts_from_json(data["parts"]))
 
     def _write_state(self, state: SyncState, file: str = SYNC_FILE) -> None:
         data = {"url": self.remote.url, "remote": state.remote, "local": state.local,
-                "parts": {rel: {"size": p.size, "sha256": p.sha256}
-                          for rel, p in sorted(state.parts.items())}}
+                "parts": parts_json(state.parts)}
         write_atomic_bytes(self.store.data_dir / file, json.dumps(data, indent=1).encode())
 
     def _settle(self, remote_name: str | None) -> None:
@@ -300,8 +292,7 @@ class Mirror:
 
     def _download(self, remote_name: str, state: SyncState | None) -> None:
         manifest = self.remote.manifest(remote_name)
-        parts = {rel: PartInfo(int(p["size"]), str(p["sha256"]))
-                 for rel, p in manifest["parts"].items()}
+        parts = parts_from_json(manifest["parts"])
         local_name = str(manifest["local"])
         # The manifest names local paths: accept only the shapes newsmill writes.
         bad = [rel for rel in parts if not ((m := _PART.match(rel)) and m[1] in schema.TABLES
@@ -333,11 +324,12 @@ class Mirror:
         shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)
         generation = Generation(target, local_name)
-        self.store.publish(generation)
+        self.store.publish(generation, known=parts)  # just verified: no second hashing
         from warehouse.views import write_views_file
 
         write_views_file(self.store.views_path, generation)
-        self.store.clean_orphans()  # local generations newer than the pulled one were never pushed
+        # Local generations newer than the pulled one were never pushed: the URL superseded them.
+        self.store.clean_orphans(superseded=True)
         self._write_state(SyncState(remote_name, local_name, parts))
 
     # ---------------------------------------------------------------- push
@@ -369,6 +361,7 @@ class Mirror:
         self._check_base(base, remote_name)
         name = f"{local.name}-{secrets.token_hex(4)}"
         synced = self.gen_root / state.local if state else None
+        recorded = local.manifest() or {}  # written by the local publish: no second hashing
         parts: dict[str, PartInfo] = {}
         copies: list[tuple[str, str]] = []
         uploads: list[tuple[str, str]] = []
@@ -383,7 +376,10 @@ class Mirror:
                     parts[rel] = state.parts[rel]
                     copies.append((self.remote.path(GEN_DIR, base, rel), target))
                 else:
-                    parts[rel] = PartInfo(part.stat().st_size, sha256_of(str(part)))
+                    size = part.stat().st_size
+                    known = recorded.get(rel)
+                    parts[rel] = known if known is not None and known.size == size else \
+                        PartInfo(size, sha256_of(str(part)))
                     uploads.append((str(part), target))
         fs = self.remote.fs
         if copies:
@@ -391,8 +387,7 @@ class Mirror:
         if uploads:
             fs.put([s for s, _ in uploads], [t for _, t in uploads])
         manifest = {"generation": name, "local": local.name, "base": base,
-                    "parts": {rel: {"size": p.size, "sha256": p.sha256}
-                              for rel, p in sorted(parts.items())}}
+                    "parts": parts_json(parts)}
         fs.pipe_file(self.remote.path(GEN_DIR, name, MANIFEST),
                      json.dumps(manifest, indent=1).encode())
         return StagedPush(name, base, local.name, parts)

@@ -44,6 +44,7 @@ class CheckFailure:
     description: str
     rows: int
     example: str
+    sample: tuple[str, ...] = ()  # a few offending rows (the first is `example`)
 
 
 def _header(sql: str) -> tuple[str, str]:
@@ -168,7 +169,7 @@ def _check(con: duckdb.DuckDBPyConnection, check: ViewInfo) -> CheckFailure | No
         return None
     total = con.execute(f"select count(*) from ({check.sql})").fetchone()
     return CheckFailure(check.name, check.description, int(total[0]) if total else len(rows),
-                        repr(rows[0]))
+                        repr(rows[0]), tuple(repr(row) for row in rows))
 
 
 def _check_written_parts(generation: Generation, check: ViewInfo) -> CheckFailure | None:
@@ -187,18 +188,54 @@ def _check_written_parts(generation: Generation, check: ViewInfo) -> CheckFailur
     if not found:
         return None
     return CheckFailure(check.name, check.description, sum(f.rows for f in found),
-                        found[0].example)
+                        found[0].example, tuple(row for f in found for row in f.sample)[:5])
 
 
 def write_views_file(path: Path, generation: Generation) -> None:
     """Build the views file beside its final name, then swap it in with one rename."""
+    staged = stage_views_file(path, generation)
+    try:
+        staged.swap()
+    finally:
+        staged.discard()
+
+
+@dataclass(slots=True)
+class StagedViews:
+    """A views file built beside its final name (a hidden temp name), not yet swapped in."""
+
+    tmp: Path
+    path: Path
+
+    def swap(self) -> None:
+        """Replace the views file with this one: one rename, which needs no free space."""
+        os.replace(self.tmp, self.path)
+        fsync_dir(self.path.parent)
+
+    def discard(self) -> None:
+        """Remove what is left of the temp file (nothing after a swap)."""
+        _remove_temp(self.tmp)
+
+
+def stage_views_file(path: Path, generation: Generation) -> StagedViews:
+    """Build a views file over `generation` under a temp name. The build is the step that needs
+    disk space, so a run does it before its commit: a full disk then leaves the previous state
+    whole, and no temp file behind (the error is raised after the cleanup)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    with duckdb.connect(str(tmp)) as con:
-        create_views(con, generation)
-        con.execute("checkpoint")
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    _remove_temp(tmp)
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            create_views(con, generation)
+            con.execute("checkpoint")
+    except BaseException:
+        _remove_temp(tmp)
+        raise
+    return StagedViews(tmp, path)
+
+
+def _remove_temp(tmp: Path) -> None:
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
 
 
 def views_generation(path: Path) -> str | None:
