@@ -39,8 +39,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from warehouse.store import VIEWS_FILE
-
 if TYPE_CHECKING:
     import duckdb
 
@@ -105,16 +103,22 @@ def open_warehouse(data_dir: str | Path = "data", *,
         folder = Path(data_dir)
         check_data_folder(folder)
         store = Warehouse(folder)
-        if store.views_path.is_file():
-            con = duckdb.connect(str(store.views_path), read_only=True, config=_NO_EXTENSIONS)
-            generation = _views_generation(con, store.data_dir / GEN_DIR, Generation)
-        elif allow_empty:
-            con = duckdb.connect(config=_NO_EXTENSIONS)
-            generation = store.current() or Generation(store.data_dir / GEN_DIR / "none", "")
-            create_views(con, generation)
-        else:
-            raise NoWarehouse(f"no warehouse at {folder} ({folder / VIEWS_FILE} is missing); "
+        generation = store.current()
+        if generation is None and not allow_empty:
+            raise NoWarehouse(f"no warehouse at {folder} (nothing published yet); "
                               "run `newsmill run` first")
+        if generation is not None and _views_file_reads(store.views_path, generation):
+            con = duckdb.connect(str(store.views_path), read_only=True, config=_NO_EXTENSIONS)
+        else:
+            # No views file over this very generation in this very folder (it lags a damaged
+            # CURRENT, or the folder was copied or moved: its views name absolute paths): the
+            # same views, built in memory. Writes there touch no file.
+            con = duckdb.connect(config=_NO_EXTENSIONS)
+            try:
+                create_views(con, generation or Generation(store.data_dir / GEN_DIR / "none", ""))
+            except BaseException:
+                con.close()
+                raise
     try:
         seal(con, _part_paths(generation), allow_external_files=allow_external_files)
     except BaseException:
@@ -145,16 +149,18 @@ def seal(con: duckdb.DuckDBPyConnection, readable: Sequence[str], *,
     con.execute("set lock_configuration = true")
 
 
-def _views_generation(con: duckdb.DuckDBPyConnection, gen_dir: Path, factory: Any) -> Any:
-    """The generation a views file's views read (its newsmill_meta row), or None."""
+def _views_file_reads(path: Path, generation: Any) -> bool:
+    """Whether the views file at `path` reads exactly `generation`, at its place on disk."""
     import duckdb
 
+    if not path.is_file():
+        return False
     try:
-        row = con.execute("select generation from newsmill_meta").fetchone()
-    except duckdb.Error:  # a views file built by hand, without the meta table
-        return None
-    name = str(row[0]) if row and row[0] else ""
-    return factory(gen_dir / name, name) if name else None
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("select generation, generation_root from newsmill_meta").fetchone()
+    except duckdb.Error:  # an older or hand-made views file: rebuild the views in memory
+        return False
+    return row is not None and tuple(row) == (generation.name, str(generation.root))
 
 
 def _part_paths(generation: Any) -> list[str]:

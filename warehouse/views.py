@@ -128,8 +128,10 @@ def create_views(con: duckdb.DuckDBPyConnection, generation: Generation) -> None
     con.register("country_source", countries)
     con.execute("create or replace table country as select * from country_source")
     con.unregister("country_source")
-    con.execute("create or replace table newsmill_meta as select ? as generation",
-                [generation.name])
+    # The generation's folder too: the views name absolute paths, so a reader can tell a views
+    # file made in a folder that was since copied or moved (see warehouse.api.open_warehouse).
+    con.execute("create or replace table newsmill_meta as select ? as generation, "
+                "? as generation_root", [generation.name, str(generation.root)])
     for view in load_views():
         _create_view(con, view, generation)
         con.execute(f"comment on view {view.name} is {_sql_string(view.description)}")
