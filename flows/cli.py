@@ -6,6 +6,7 @@ import argparse
 import csv
 import importlib.util
 import json
+import os
 import re
 import sys
 import tempfile
@@ -100,12 +101,20 @@ def check_raw_folder(raw: Path) -> None:
 
 
 def check_writable_data_folder(data: Path) -> None:
-    """UsageError unless `data` is (or can be made) a folder this process can write in: found
-    before a run starts instead of as a traceback halfway through it."""
+    """UsageError unless `data` is a folder this process can write in, or one it could create:
+    found before a run starts instead of as a traceback halfway through it. Creates nothing."""
     if data.exists() and not data.is_dir():
         raise UsageError(f"data folder {data} is a file, not a folder")
+    existing = data
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"data folder {data} cannot be made: {existing} is a file")
+    if existing != data:
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise UsageError(f"data folder {data} cannot be made: {existing} is not writable")
+        return
     try:
-        data.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=data, prefix=".newsmill-probe-"):
             pass
     except OSError as err:
@@ -120,7 +129,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("newsmill: --dask needs the dask extra: pip install -e '.[dask]' in the newsmill "
               "checkout (prefect-dask and distributed)", file=sys.stderr)
         return 2
-    check_writable_data_folder(settings.data_dir)  # creates the folder: after every refusal
+    check_writable_data_folder(settings.data_dir)
     from flows.pipeline import ChecksFailed, DiskFull, run_pipeline
     from warehouse.remote import RemoteConflict, RemoteUnavailable
     from warehouse.store import DamagedWarehouse, WarehouseBusy
@@ -247,11 +256,12 @@ def cmd_views(args: argparse.Namespace) -> int:
     if args.data:
         from warehouse.api import NoWarehouse, open_warehouse
         from warehouse.remote import RemoteUnavailable
+        from warehouse.store import DamagedWarehouse
 
         settings = _settings(args)
         try:
             connection = open_warehouse(settings.data_location)
-        except (NoWarehouse, RemoteUnavailable) as err:
+        except (NoWarehouse, RemoteUnavailable, DamagedWarehouse) as err:
             raise UsageError(str(err)) from None
         with connection as con:
             published = dict(con.execute("select view_name, comment from duckdb_views() "
@@ -287,7 +297,7 @@ def check_cron(expression: str, name: str) -> None:
     server is contacted, instead of a page of validation errors from inside serve)."""
     from flows.config import quiet_prefect
 
-    quiet_prefect()
+    quiet_prefect(log_level="INFO")  # serve's level (the first call sets it): run logs show
     from prefect.client.schemas.schedules import CronSchedule
     from pydantic import ValidationError
 

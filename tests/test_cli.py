@@ -202,10 +202,12 @@ def test_views_with_data_lists_the_views_published_there(
     published = capsys.readouterr().out
     assert main(["views"]) == 0
     assert published == capsys.readouterr().out  # every shipped view, with its description
+    # A views file with no CURRENT beside it: something was published there and its pointer
+    # is gone, with no generation to recover from. One line, exit 2, not a traceback.
     data = tmp_path / "data"
     data.mkdir()
     with duckdb.connect(str(data / "newsmill.duckdb")) as con:
         con.execute("create view only_here as select 1 as n")
-        con.execute("comment on view only_here is 'A view built by hand.'")
-    assert main(["views", "--data", str(data)]) == 0
-    assert capsys.readouterr().out == f"{'only_here':<26} A view built by hand.\n"
+    assert main(["views", "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsmill: ") and "CURRENT is missing" in err and err.count("\n") == 1
