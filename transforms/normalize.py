@@ -11,6 +11,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from transforms.records import Article
+from transforms.text import clean_text
 
 ID_VERSION = "v1"
 # Query parameters that only track a click; they never change which article a URL names.
@@ -131,12 +132,15 @@ def normalize_article(article: Article, *, detect: bool = True) -> ArticleRow:
     """Derive the id, keys and counts of one parsed article.
 
     With detect=False an undeclared language is left None, for the caller to detect in a batch.
+    Control characters are dropped and lone surrogates replaced in every text field here, once
+    for all formats (see `clean_text`): the ids, the mention offsets and the stored text all come
+    from the cleaned text, so they agree.
     """
-    source = (article.source or "").strip() or None
-    title = article.title.strip()
-    body = article.body.strip()
-    url = canonical_url(article.url)
-    language = (article.language or "").strip().lower().split("-")[0] or None
+    source = clean_text(article.source or "").strip() or None
+    title = clean_text(article.title).strip()
+    body = clean_text(article.body, multiline=True).strip()
+    url = canonical_url(clean_text(article.url)) if article.url else None
+    language = clean_text(article.language or "").strip().lower().split("-")[0] or None
     if language is None and detect:
         language = detect_language(title, body)
     published_at = article.published_at
@@ -150,7 +154,7 @@ def normalize_article(article: Article, *, detect: bool = True) -> ArticleRow:
         published_at=published_at,
         published_date=published_at.date() if published_at else None,
         date_precision=article.date_precision if published_at else "unknown",
-        date_text=article.date_text,
+        date_text=clean_text(article.date_text) if article.date_text else None,
         language=language,
         word_count=word_count(body),
         body_chars=len(body),
