@@ -267,7 +267,7 @@ def test_source_aliases(record: dict[str, object], source: str | None) -> None:
     assert isinstance(item, Article) and item.source == source
 
 
-def test_body_prefers_the_longest_body_field_then_description() -> None:
+def test_body_is_the_longest_body_field_led_by_the_description() -> None:
     record = {
         "title": "T",
         "text": "short",
@@ -276,7 +276,9 @@ def test_body_prefers_the_longest_body_field_then_description() -> None:
         "description": "a description longer than every body field in this record",
     }
     (item,) = parse_json_records(json.dumps(record))
-    assert isinstance(item, Article) and item.body == "the longest of the body fields"
+    assert isinstance(item, Article) and item.body == (
+        "a description longer than every body field in this record\n"
+        "the longest of the body fields")
     (only_description,) = parse_json_records(json.dumps({"description": "Only a summary."}))
     assert isinstance(only_description, Article)
     assert (only_description.title, only_description.body) == ("", "Only a summary.")

@@ -247,9 +247,9 @@ def _warc_date(value: str | None) -> datetime | None:
         return None
     try:
         stamp = datetime.fromisoformat(value.strip())
-    except ValueError:
+        return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a date, or past year 9999 once in UTC
         return None
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 class _CutGzipError(Exception):
