@@ -171,7 +171,7 @@ def test_api_error_response_is_refused() -> None:
     text = json.dumps({"status": "error", "code": "rateLimited", "message": "Too many requests"})
     (item,) = parse_json_records(text)
     assert isinstance(item, Reject) and item.reason == "api_error"
-    assert "Too many requests" in item.detail
+    assert "Too many requests" not in item.detail  # details never quote the file
 
 
 @pytest.mark.parametrize("text", ["", "  \n", "[]", '{"articles": []}'])

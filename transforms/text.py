@@ -43,7 +43,8 @@ def decode_text(data: bytes) -> str | Reject:
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError as err:
-                return Reject("bad_encoding", f"{encoding} byte-order mark but invalid data: {err}")
+                return Reject("bad_encoding", f"{encoding} byte-order mark but invalid data at "
+                              f"byte {err.start}: {err.reason}")
             if encoding != "utf-8-sig":
                 single_byte_source = None  # UTF-16/32: count on the text instead
             break
@@ -79,7 +80,7 @@ def _decode_damaged_utf8(data: bytes, err: UnicodeDecodeError) -> str | Reject |
             return None
     if _UTF8_MULTIBYTE.search(data):
         return Reject("bad_encoding", f"invalid UTF-8 at byte {err.start} of a UTF-8 file "
-                                      f"({data[err.start:err.start + 4]!r}); re-save it as UTF-8")
+                                      f"({err.reason}); re-save it as UTF-8")
     return None
 
 

@@ -199,7 +199,7 @@ def parse_daily8_page(text: str, *, captured_at: datetime) -> list[Article | Rej
         return [
             Reject(
                 "listing_page",
-                f"a Daily8 hashtag listing page for #{listing_tag}: teasers only, no article",
+                "a Daily8 hashtag listing page: teasers only, no article",
             )
         ]
     page_source: str | None = None
@@ -411,7 +411,8 @@ def _parse_main(
         start += 1
     rest = lines[start:]
     source, when = page_source, None
-    if is_logo_layout and rest and not rest[0].partial:
+    # A title shown twice is layout A even when the page lost its "logo" line.
+    if (is_logo_layout or start > 1) and rest and not rest[0].partial:
         glued = split_source_when(rest[0].text, captured, known_sources)
         if glued is not None:
             source = glued[0] or source

@@ -161,7 +161,8 @@ def parse_html_page(
     try:
         return _parse_page(html, url, captured_at)
     except Exception as err:  # the last resort: one odd page must not stop a dump
-        return Reject("extraction_error", f"{type(err).__name__}: {err}"[:500])
+        # The type only: an error message may quote the page.
+        return Reject("extraction_error", f"the extractor failed ({type(err).__name__})")
 
 
 def decode_html(data: bytes, declared_charset: str | None = None) -> str:
@@ -369,8 +370,8 @@ def _login_wall(tree: HtmlElement, body: str, words: int) -> Reject | None:
         return None
     return Reject(
         "login_wall",
-        f'the page says "{message.group(0)}" and shows only {words} words of text:'
-        " the article is behind a login",
+        f"the page shows a sign-in or subscribe notice (at character {message.start()}) and"
+        f" only {words} words of text: the article is behind a login",
     )
 
 

@@ -130,7 +130,8 @@ def _load(text: str, line: int | None = None) -> tuple[Any, Reject | None]:
             detail = f"{err.msg} at column {err.colno}"
         return None, Reject("malformed_json", detail, location)
     except (ValueError, RecursionError) as err:
-        return None, Reject("malformed_json", f"unreadable JSON: {err}", where or "line 1")
+        return None, Reject("malformed_json", f"unreadable JSON ({type(err).__name__})",
+                            where or "line 1")
 
 
 def _is_json_lines(text: str, error: Reject) -> bool:
@@ -164,8 +165,9 @@ def _records_from_lines(text: str) -> Iterator[Article | Reject]:
 
 def _records_from_document(value: Any) -> Iterator[Article | Reject]:
     if isinstance(value, dict) and str(value.get("status", "")).lower() == "error":
-        message = value.get("message") or value.get("code") or "no message"
-        yield Reject("api_error", f"the export is an API error response: {message}")
+        # Its message is not quoted: reject details never carry a file's content.
+        yield Reject("api_error", 'the export is an API error response ("status": "error"), '
+                     "not articles")
         return
     records = list(_unwrap(value, None))
     if not records:
