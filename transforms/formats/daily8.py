@@ -103,6 +103,7 @@ _MAX_COUNT = {
     "month": 12,
     "year": 99,
 }
+_MAX_COUNT_DIGITS = 9  # more is no time ago any calendar holds
 _MAX_SOURCE_CHARS = 60
 _MAX_SOURCE_WORDS = 6
 # Source names that end in digits or start with them; they settle "News1812 hours ago".
@@ -678,6 +679,8 @@ def _when_from_match(match: re.Match[str], text: str, captured: datetime) -> Dat
         seconds = 0
     elif groups.get("one"):
         seconds = _UNIT_SECONDS[groups["unit1"].lower()]
+    elif len(groups["count"]) > _MAX_COUNT_DIGITS:  # int() refuses past 4,300 digits
+        return DateLabel(None, "unknown", text)
     else:
         seconds = int(groups["count"]) * _UNIT_SECONDS[groups["unit"].lower()]
     try:
