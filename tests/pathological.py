@@ -15,6 +15,8 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
+from warc_factory import Capture, warc_bytes  # noqa: E402
+
 from transforms.formats.daily8 import parse_daily8_page  # noqa: E402
 from transforms.formats.detect import Limits, read_dump  # noqa: E402
 from transforms.formats.html import parse_html_page  # noqa: E402
@@ -22,7 +24,6 @@ from transforms.formats.jsonrecords import parse_json_records, parse_published  
 from transforms.normalize import canonical_url, normalize_article  # noqa: E402
 from transforms.records import Article  # noqa: E402
 from transforms.text import clean_text, decode_text, normalize_space  # noqa: E402
-from warc_factory import Capture, warc_bytes  # noqa: E402
 
 CAPTURED = datetime(2025, 7, 1, 12, tzinfo=UTC)
 LIMITS = Limits(max_file_bytes=64 << 20, max_decompressed_bytes=64 << 20)

@@ -94,9 +94,7 @@ def test_word_count_never_negative_and_ids_are_hex(text: str) -> None:
 
 
 def test_country_names_cover_iso_and_kosovo() -> None:
-    from transforms.countries import country_names
-
-    from transforms.countries import iso_names
+    from transforms.countries import country_names, iso_names
 
     names = country_names()
     assert len(names) == 250 and set(names) == set(iso_names())
