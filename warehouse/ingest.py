@@ -341,7 +341,8 @@ def _refuse(outcome: DumpOutcome, rejects: _Columns, reject: Reject) -> None:
         outcome.whole_file_rejected = True
     outcome.rejects += 1
     outcome.rejects_by_reason[reject.reason] = outcome.rejects_by_reason.get(reject.reason, 0) + 1
-    location = clean_text(reject.location) if reject.location else None
+    # A location names a line or a record; a WARC record id comes from the file, so it is capped.
+    location = clean_text(reject.location)[:_MAX_LOCATION] if reject.location else None
     rejects.add(dump_id=outcome.dump_id, path=outcome.raw.path, sha256=outcome.sha256,
                 reason=reject.reason, detail=clean_text(reject.detail), location=location)
 
@@ -354,6 +355,9 @@ def _add_article(item: Article, outcome: DumpOutcome, batch: _Batch) -> None:
             f"item {outcome.articles + outcome.rejects + 1}"))
         return
     batch.add_article(row, outcome)
+
+
+_MAX_LOCATION = 200
 
 
 def counts_json(counts: dict[str, int]) -> str:
