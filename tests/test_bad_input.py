@@ -192,6 +192,18 @@ def test_an_unrepresentable_date_is_null_with_a_reject_and_the_file_is_kept(
         ("bad_date", "line 2")]
 
 
+def test_a_daily8_teaser_with_an_impossible_date_is_kept_undated_with_a_reject() -> None:
+    page = ("logo\nFerry fares rise\n\nFerry fares rise\n\nBaltic Wire12-02-2025\n"
+            "Operators raised fares by a tenth on Monday.\nRelated Articles\n"
+            "Port opens\nPort opens\nHarbour Daily\ntime00-13-2025\n  \u2022 Harbour Daily\n"
+            "Port opens\nThe port opened.\n")
+    items = parse_daily8_page(page, captured_at=CAPTURED)
+    assert [type(i).__name__ for i in items] == ["Article", "Reject", "Article"]
+    assert (items[1].reason, items[1].location) == ("bad_date", "item 2 (related)")
+    assert (items[2].title, items[2].published_at, items[2].date_text) == (
+        "Port opens", None, "00-13-2025")
+
+
 def test_an_unrepresentable_date_in_a_page_is_just_no_date() -> None:
     page = (Path(__file__).parent / "fixtures" / "html" / "clean_article.html").read_text()
     page = page.replace("2026-03-14T09:30:00+02:00", "9999-12-31T23:59:59-14:00").encode()

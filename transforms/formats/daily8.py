@@ -222,12 +222,27 @@ def parse_daily8_page(text: str, *, captured_at: datetime) -> list[Article | Rej
         items.append(main)
     for teaser in _parse_related(lines[related_at + 1 :], captured):
         items.append(_teaser_article(teaser, captured))
+    items = _with_bad_dates(items)
     if not items:
         reason = "the page is empty or holds only site chrome"
         if lines and lines[0].partial:
             reason = "the page is cut off inside its title"
         return [Reject("no_article", f"no article on this Daily8 page: {reason}")]
     return items
+
+
+def _with_bad_dates(items: list[Article | Reject]) -> list[Article | Reject]:
+    """Each article whose date label no timestamp can hold ("31-02-2025", "00-00-0000", a count
+    of centuries of hours) keeps a null date and is preceded by a `bad_date` Reject naming it."""
+    out: list[Article | Reject] = []
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, Article) and item.date_text and item.published_at is None:
+            where = "main article" if item.position == "main" else f"item {number} (related)"
+            out.append(Reject("bad_date", f"the date label ({len(item.date_text)} characters) "
+                              "is no representable date; the article is kept without a date",
+                              where))
+        out.append(item)
+    return out
 
 
 def parse_when(text: str, captured_at: datetime) -> DateLabel | None:
