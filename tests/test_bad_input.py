@@ -261,6 +261,16 @@ def test_a_file_or_folder_swapped_for_a_symlink_after_the_scan_is_never_read(
     assert not any("SECRET" in (r["detail"] or "") for r in result.rejects.to_pylist())
 
 
+def test_a_symlink_inside_raw_to_a_file_inside_raw_is_still_read(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_stories(raw / "store" / "a.jsonl", 2, batch="in")
+    os.symlink(raw / "store", raw / "alias")  # a symlinked folder that stays inside raw/
+    os.symlink(raw / "store" / "a.jsonl", raw / "link.jsonl")
+    result = ingest(raw)
+    assert reasons(result) == {}
+    assert {d.raw.path: d.articles for d in result.dumps} == {"link.jsonl": 2, "store/a.jsonl": 2}
+
+
 PREFIXES = [b"", b"{", b'{"title": ', b"<html><body>", b"WARC/1.0\r\n", b"\xef\xbb\xbf",
             b"Title\n\nSource\n01-07-2025\n", b"logo\n#\nLatest news with #", b'{"status": "error",']
 

@@ -118,7 +118,8 @@ def open_raw(raw: RawFile) -> BinaryIO:
     last component is opened with O_NONBLOCK, so a fifo cannot hang the run, and the descriptor
     itself is checked with fstat to be a regular file. Raises `RefusedFile` (or OSError).
     """
-    root = raw.root or os.path.dirname(os.path.realpath(raw.absolute))
+    # Without a recorded root, the file's own (real) folder: a link out of it is still refused.
+    root = raw.root or os.path.realpath(os.path.dirname(os.path.abspath(raw.absolute)))
     target = os.path.realpath(raw.absolute)
     try:
         parts = Path(target).relative_to(root).parts
