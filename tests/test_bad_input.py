@@ -168,6 +168,17 @@ def test_a_file_that_kills_its_worker_is_quarantined_and_the_rest_publishes(
     assert len(table_rows(data, "article")) == 5
 
 
+def test_a_url_with_an_impossible_port_costs_only_its_canonical_url(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    records = [story(1, "u"), {**story(2, "u"), "url": "https://example.com:99999/a"},
+               {**story(3, "u"), "url": "http://[::1/a"}, story(4, "u")]
+    write_jsonl_dump(raw / "urls.jsonl", records)
+    result = ingest(raw)
+    assert (result.articles.num_rows, reasons(result)) == (4, {})
+    urls = sorted(result.articles.column("url").to_pylist(), key=str)
+    assert urls[:2] == [None, None]
+
+
 # --- 5: dates no timestamp can hold --------------------------------------------------------------
 
 

@@ -160,7 +160,10 @@ def _records_from_lines(text: str) -> Iterator[Article | Reject]:
             yield Reject("not_an_object", detail, f"line {number}")
             continue
         for label, record in _unwrap(value, f"line {number}"):
-            yield from _record_to_items(record, label)
+            item = _record_to_item(record, label)
+            if isinstance(item, Article) and item.published_at is None and item.date_text:
+                yield from _bad_date(item, label)
+            yield item
 
 
 def _records_from_document(value: Any) -> Iterator[Article | Reject]:
@@ -174,7 +177,10 @@ def _records_from_document(value: Any) -> Iterator[Article | Reject]:
         yield Reject("no_article", "the JSON document holds no records")
         return
     for label, record in records:
-        yield from _record_to_items(record, label)
+        item = _record_to_item(record, label)
+        if isinstance(item, Article) and item.published_at is None and item.date_text:
+            yield from _bad_date(item, label)
+        yield item
 
 
 def _unwrap(value: Any, where: str | None) -> Iterator[tuple[str, Any]]:
@@ -202,16 +208,13 @@ def _has_article_fields(record: dict[str, Any]) -> bool:
 # --- one record ----------------------------------------------------------------------------------
 
 
-def _record_to_items(record: Any, location: str) -> Iterator[Article | Reject]:
-    """The record's Article (or Reject), preceded by a `bad_date` Reject when its date is one no
-    timestamp can hold: the article is kept with a null date."""
-    item = _record_to_item(record, location)
-    if isinstance(item, Article) and item.date_text is not None and item.published_at is None \
-            and _unrepresentable(item.date_text):
+def _bad_date(item: Article, location: str) -> Iterator[Reject]:
+    """A `bad_date` Reject when the record's date is one no timestamp can hold (the article is
+    kept with a null date); nothing for a date text that is merely not a date."""
+    if item.date_text is not None and _unrepresentable(item.date_text):
         yield Reject("bad_date", f"the date is out of the representable range (years 1-9999, "
                      f"{len(item.date_text)} characters); the article is kept without a date",
                      location)
-    yield item
 
 
 def _record_to_item(record: Any, location: str) -> Article | Reject:
@@ -263,7 +266,10 @@ def _body(record: dict[str, Any]) -> str:
         body = _paragraphs(value)
         if body:
             break
-    lead = _paragraphs(_first_text(record, SUMMARY_FIELDS))
+    lead_text = _first_text(record, SUMMARY_FIELDS)
+    if not lead_text:
+        return body
+    lead = _paragraphs(lead_text)
     if not lead or not body:
         return body or lead
     if lead in body:
