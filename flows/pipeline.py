@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -115,10 +115,16 @@ def parse_batch(batch: DumpBatch, captured_at: datetime | None,
         return ingest_batch(files, captured_at=captured_at, limits=limits)
     try:
         return pool.run(ingest_batch, files, captured_at=captured_at, limits=limits)
+    except CancelledError:
+        raise  # the run is stopping: nothing to retry
     except BrokenProcessPool:
+        if pool.closed:
+            raise
         get_run_logger().warning("a parse worker died; reading its %d dumps one by one",
                                  len(files))
     except Exception:
+        if pool.closed:
+            raise
         get_run_logger().exception("a parse batch failed; reading its %d dumps one by one",
                                    len(files))
     return parse_one_by_one(files, captured_at, limits, pool.fresh)
@@ -173,6 +179,7 @@ class WorkerPool:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self.closed = False  # shut down: a failure now is the run stopping, not a bad file
         self._lock = threading.Lock()
         self._pool = local_pool(workers)
 
@@ -192,6 +199,7 @@ class WorkerPool:
         return local_pool(1)
 
     def shutdown(self, cancel_futures: bool = True) -> None:
+        self.closed = True
         self._pool.shutdown(cancel_futures=cancel_futures)
 
 
