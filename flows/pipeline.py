@@ -11,11 +11,13 @@ import errno
 import logging
 import multiprocessing
 import sys
+import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +34,13 @@ from prefect.utilities.annotations import quote  # noqa: E402
 
 from transforms.formats.detect import Limits  # noqa: E402
 from warehouse import ledger, rawfiles, views  # noqa: E402
-from warehouse.ingest import BatchResult, DumpOutcome, ingest_batch  # noqa: E402
+from warehouse.ingest import (  # noqa: E402
+    BatchResult,
+    DumpOutcome,
+    concat_results,
+    ingest_batch,
+    quarantined,
+)
 from warehouse.memory import use_system_allocator  # noqa: E402
 from warehouse.merge import MergeCounts, Merger  # noqa: E402
 from warehouse.remote import (  # noqa: E402
@@ -148,13 +156,59 @@ class DumpBatch:
 
 @task(**TASK_OPTIONS, retries=2, retry_delay_seconds=1)
 def parse_batch(batch: DumpBatch, captured_at: datetime | None,
-                limits: Limits, pool: Executor | None = None) -> BatchResult:
+                limits: Limits, pool: WorkerPool | None = None) -> BatchResult:
     """Read, parse and extract one batch of dumps: in the local process pool, or right here
-    when the task itself runs on a Dask worker."""
+    when the task itself runs on a Dask worker.
+
+    A batch whose worker dies (a parser that segfaults or exits: BrokenProcessPool) or that
+    fails outside the per-file guard is read again file by file in a fresh process, so one bad
+    file costs itself only; the Prefect retries are left for what is transient (the pool).
+    """
     files = batch.files
     if pool is None:
         return ingest_batch(files, captured_at=captured_at, limits=limits)
-    return pool.submit(ingest_batch, files, captured_at=captured_at, limits=limits).result()
+    try:
+        return pool.run(ingest_batch, files, captured_at=captured_at, limits=limits)
+    except CancelledError:
+        raise  # the run is stopping: nothing to retry
+    except BrokenProcessPool:
+        if pool.closed:
+            raise
+        get_run_logger().warning("a parse worker died; reading its %d dumps one by one",
+                                 len(files))
+    except Exception:
+        if pool.closed:
+            raise
+        get_run_logger().exception("a parse batch failed; reading its %d dumps one by one",
+                                   len(files))
+    return parse_one_by_one(files, captured_at, limits, pool.fresh)
+
+
+def parse_one_by_one(files: list[tuple[rawfiles.RawFile, str | None]],
+                     captured_at: datetime | None, limits: Limits,
+                     fresh_pool: Callable[[], ProcessPoolExecutor]) -> BatchResult:
+    """Each dump alone, in a pool of its own that no other batch shares, so the dump that kills a
+    worker is known for sure. That dump is quarantined: a `worker_crash` (or `worker_error`)
+    reject, with its sha256 in the manifest so later runs skip it until its bytes change."""
+    results: list[BatchResult] = []
+    pool = fresh_pool()
+    try:
+        for raw, previous_sha in files:
+            try:
+                results.append(pool.submit(ingest_batch, [(raw, previous_sha)],
+                                           captured_at=captured_at, limits=limits).result())
+                continue
+            except BrokenProcessPool:
+                reason = "worker_crash"
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = fresh_pool()
+            except Exception:
+                reason = "worker_error"
+            results.append(ingest_batch([(quarantined(raw, reason), previous_sha)],
+                                        captured_at=captured_at, limits=limits))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return concat_results(results)
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:
@@ -166,6 +220,41 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["warehouse.parse_worker"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+class WorkerPool:
+    """The local process pool, replaced by a new one when a worker dies.
+
+    A dead worker breaks a ProcessPoolExecutor for good: every batch in flight fails with
+    BrokenProcessPool and so would every batch submitted later. The parse tasks share this
+    holder; the first to see the breakage swaps in a fresh pool, so only the batches in flight
+    fall back to reading file by file.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.closed = False  # shut down: a failure now is the run stopping, not a bad file
+        self._lock = threading.Lock()
+        self._pool = local_pool(workers)
+
+    def run(self, fn: Callable[..., BatchResult], *args: Any, **kwargs: Any) -> BatchResult:
+        pool = self._pool
+        try:
+            return pool.submit(fn, *args, **kwargs).result()
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = local_pool(self.workers)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    @staticmethod
+    def fresh() -> ProcessPoolExecutor:
+        return local_pool(1)
+
+    def shutdown(self, cancel_futures: bool = True) -> None:
+        self.closed = True
+        self._pool.shutdown(cancel_futures=cancel_futures)
 
 
 @task(**TASK_OPTIONS)
@@ -365,7 +454,7 @@ def parse_and_merge(plan: ledger.Plan, settings: Settings, merger: Merger,
     parsed = Parsed()
     total, done = len(plan.to_read), 0
     pending: deque[Any] = deque()
-    pool = None if settings.dask_address else local_pool(settings.workers)
+    pool = None if settings.dask_address else WorkerPool(settings.workers)
     try:
         for batch in batches(plan, settings.batch_bytes, settings.workers):
             pending.append(parse_batch.submit(DumpBatch(batch), settings.captured_at, limits, pool))

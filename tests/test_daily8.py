@@ -303,13 +303,13 @@ def test_dd_mm_yyyy_is_a_day() -> None:
 # --- pages that are not articles ---------------------------------------------------------------
 
 
-def test_listing_page_is_one_reject_naming_the_tag() -> None:
+def test_listing_page_is_one_reject() -> None:
     # Hashtag listing page: "logo" / "#" / "Latest news with #Wimbledon", teasers only, with
     # a category bullet above the source bullet. The whole file is refused.
     assert parse("listing_hashtag.txt") == [
         Reject(
             "listing_page",
-            "a Daily8 hashtag listing page for #Wimbledon: teasers only, no article",
+            "a Daily8 hashtag listing page: teasers only, no article",  # the tag is content
         )
     ]
 

@@ -171,7 +171,7 @@ def test_api_error_response_is_refused() -> None:
     text = json.dumps({"status": "error", "code": "rateLimited", "message": "Too many requests"})
     (item,) = parse_json_records(text)
     assert isinstance(item, Reject) and item.reason == "api_error"
-    assert "Too many requests" in item.detail
+    assert "Too many requests" not in item.detail  # details never quote the file
 
 
 @pytest.mark.parametrize("text", ["", "  \n", "[]", '{"articles": []}'])
@@ -284,7 +284,7 @@ def test_declared_outlet_country(record: dict[str, object], country: str | None)
     assert isinstance(item, Article) and item.country == country
 
 
-def test_body_prefers_the_longest_body_field_then_description() -> None:
+def test_body_is_the_longest_body_field_led_by_the_description() -> None:
     record = {
         "title": "T",
         "text": "short",
@@ -293,7 +293,9 @@ def test_body_prefers_the_longest_body_field_then_description() -> None:
         "description": "a description longer than every body field in this record",
     }
     (item,) = parse_json_records(json.dumps(record))
-    assert isinstance(item, Article) and item.body == "the longest of the body fields"
+    assert isinstance(item, Article) and item.body == (
+        "a description longer than every body field in this record\n"
+        "the longest of the body fields")
     (only_description,) = parse_json_records(json.dumps({"description": "Only a summary."}))
     assert isinstance(only_description, Article)
     assert (only_description.title, only_description.body) == ("", "Only a summary.")

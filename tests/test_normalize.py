@@ -94,12 +94,15 @@ def test_word_count_never_negative_and_ids_are_hex(text: str) -> None:
 
 
 def test_country_names_cover_iso_and_kosovo() -> None:
-    from transforms.countries import country_names
+    from transforms.countries import country_names, iso_names
 
     names = country_names()
-    assert len(names) == 250
+    assert len(names) == 250 and set(names) == set(iso_names())
     assert (names["KR"], names["KP"], names["XK"]) == ("South Korea", "North Korea", "Kosovo")
-    assert names["CD"] == "The Democratic Republic of the Congo"
+    # Everyday names, as news writes them (and as the geoparser's mention.name says them).
+    assert (names["CD"], names["CG"]) == ("Democratic Republic of the Congo",
+                                          "Republic of the Congo")
+    assert (names["TR"], names["RU"], names["NL"]) == ("Turkey", "Russia", "Netherlands")
 
 
 @given(st.text(alphabet=st.sampled_from("ab .\t\n\u00a0\u2009e\u0301é"), max_size=40))

@@ -63,7 +63,8 @@ def _reference_decode_text(data: bytes) -> str | Reject:
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError as err:
-                return Reject("bad_encoding", f"{encoding} byte-order mark but invalid data: {err}")
+                return Reject("bad_encoding", f"{encoding} byte-order mark but invalid data at "
+                              f"byte {err.start}: {err.reason}")
             break
     if text is None:
         try:

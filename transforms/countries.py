@@ -1,9 +1,15 @@
-"""ISO 3166-1 countries and their everyday English names, from pycountry."""
+"""ISO 3166-1 countries and their everyday English names: the one list newsmill uses.
+
+`country_names()` is the single source of a country's name: the geoparser's mention.name for a
+country (transforms/gazetteer.py), the views' `country` table and so the run summary all read it,
+so "Turkey" is "Turkey" everywhere. The list is data/country_names.tsv (see data/README.md).
+"""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import pycountry
 
@@ -29,9 +35,23 @@ def everyday_name(formal: str) -> str:
     return name
 
 
+NAMES_FILE = Path(__file__).resolve().parent / "data" / "country_names.tsv"
+
+
 @lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
     """alpha-2 code -> everyday English name, for every ISO 3166-1 country (plus Kosovo, XK)."""
+    names = {}
+    for line in NAMES_FILE.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, name = line.split("\t")
+            names[code] = name
+    return dict(sorted(names.items()))
+
+
+def iso_names() -> dict[str, str]:
+    """alpha-2 code -> pycountry's name in everyday word order: what country_names.tsv is checked
+    against (every ISO code present, nothing else but Kosovo)."""
     names = {}
     for country in pycountry.countries:
         formal = getattr(country, "common_name", None) or country.name

@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 import ahocorasick_rs
 
+from transforms.countries import country_names
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 CandidateKind = Literal["country", "place"]
@@ -262,19 +264,9 @@ def _demonym_forms(demonym: str) -> set[str]:
 
 
 def _country_names(drop: set[str]) -> dict[str, str]:
-    import pycountry
-
-    gnc = _geonames().get_countries()
-    names: dict[str, str] = {}
-    for country in pycountry.countries:
-        code = country.alpha_2
-        if code in drop:
-            continue
-        common = getattr(country, "common_name", None) or country.name
-        names[code] = gnc[code]["name"] if code in gnc else common
-    if "XK" in gnc:
-        names["XK"] = gnc["XK"]["name"]
-    return names
+    # The one list of everyday names (transforms/countries.py), so mention.name agrees with the
+    # views' country column.
+    return {code: name for code, name in country_names().items() if code not in drop}
 
 
 def _add_countries(b: _Builder, names: dict[str, str], curated: list[list[str]]) -> None:
@@ -555,6 +547,8 @@ def compile_gazetteer(path: Path = COMPILED) -> int:
 
 def _parse_candidate(row: str) -> Candidate:
     kind, code, name, method, prior, gid, admin1, weak = row.split("\t")
+    if kind == "country" and method != "capital":  # a capital keeps its city name
+        name = country_names().get(code, name)
     return Candidate(
         "country" if kind == "country" else "place",
         code,
@@ -608,7 +602,9 @@ def load_gazetteer() -> Gazetteer:
         | frozenset(read_lines("frequent_words.txt")),
         newer_words=frozenset(read_lines("frequent_words.txt")),
         titles=frozenset(read_lines("titles.txt")),
-        country_names=names,
+        # The everyday names of transforms/countries.py win over those compiled in, so one list
+        # names countries everywhere even before the file is rebuilt.
+        country_names={code: country_names().get(code, name) for code, name in names.items()},
         parsed={},
         index={},
     )

@@ -7,10 +7,12 @@ new; the merge step in the main process compares the candidates with the warehou
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
 import operator
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,10 +25,11 @@ from transforms.formats.detect import SNIFF_BYTES, Limits, is_warc_head, read_du
 from transforms.mentions import extract_mentions
 from transforms.normalize import ArticleRow, detect_language, normalize_article
 from transforms.records import Article, Reject
+from transforms.text import clean_text
 from transforms.topics import score_topics
 from warehouse import schema
 from warehouse.memory import release_freed_memory
-from warehouse.rawfiles import RawFile, read_and_hash, sha256_of
+from warehouse.rawfiles import RawFile, RefusedFile, open_raw, read_raw_and_hash, sha256_of_raw
 
 log = logging.getLogger("newsmill.ingest")
 
@@ -211,18 +214,25 @@ def _ingest_file(
     capture = outcome.captured_at
     rejects = batch.rejects
     if raw.refused:
+        if raw.refused in QUARANTINE_REASONS:
+            # Its bytes are recorded, so the next run skips it until they change.
+            with contextlib.suppress(OSError):
+                outcome.sha256 = sha256_of_raw(raw)
         _refuse(outcome, rejects, Reject(raw.refused, _REFUSAL_DETAIL[raw.refused]))
         return outcome
     content: bytes | None = None  # the whole file, read once for hash and parse
     try:
         if raw.size_bytes > limits.max_file_bytes:
-            if not is_warc_head(_head(raw.absolute)):
+            if not is_warc_head(_head(raw)):
                 # Refused for size: don't read a gigabyte just to hash it.
                 _refuse(outcome, rejects, too_large(raw.size_bytes, limits))
                 return outcome
-            sha = sha256_of(raw.absolute)  # a big WARC is hashed, then streamed
+            sha = sha256_of_raw(raw)  # a big WARC is hashed, then streamed
         else:
-            sha, content = read_and_hash(raw.absolute)
+            sha, content = read_raw_and_hash(raw)
+    except RefusedFile as err:
+        _refuse(outcome, rejects, Reject(err.reason, _REFUSAL_DETAIL[err.reason]))
+        return outcome
     except OSError as err:
         _refuse(outcome, rejects, Reject("vanished", f"could not read the file: {err.strerror}"))
         return outcome
@@ -232,12 +242,13 @@ def _ingest_file(
     if sha == previous_sha:
         outcome.unchanged = True
         return outcome
+    if _CRASH_MARKER and content is not None and _CRASH_MARKER in content:
+        os._exit(70)  # test hook only: see _CRASH_MARKER
     started = time.thread_time()
     normalizing = 0.0
     try:
         with contextlib.ExitStack() as stack:
-            source = content if content is not None else stack.enter_context(
-                open(raw.absolute, "rb"))
+            source = content if content is not None else stack.enter_context(open_raw(raw))
             size = len(content) if content is not None else raw.size_bytes
             dump = read_dump(source, size=size, captured_at=capture, limits=limits,
                              name=raw.path)
@@ -252,11 +263,16 @@ def _ingest_file(
                 else:
                     skipped = outcome.skipped_by_reason
                     skipped[item.reason] = skipped.get(item.reason, 0) + 1
+    except RefusedFile as err:
+        _refuse(outcome, rejects, Reject(err.reason, _REFUSAL_DETAIL[err.reason]))
     except OSError as err:
-        _refuse(outcome, rejects, Reject("vanished", f"the file went away mid-read: {err}"))
+        _refuse(outcome, rejects,
+                Reject("vanished", f"the file went away mid-read: {err.strerror}"))
     except Exception as err:  # a parser bug must cost one file, never the run
         log.exception("parser failed on %s", raw.path)
-        _refuse(outcome, rejects, Reject("parse_error", f"{type(err).__name__}: {err}"))
+        # The type only: an exception's message may quote the file's content.
+        _refuse(outcome, rejects,
+                Reject("parse_error", f"the parser failed ({type(err).__name__})"))
     seconds["read+parse"] += time.thread_time() - started - normalizing
     seconds["normalize"] += normalizing
     if outcome.articles == 0 and outcome.rejects == 0 and not outcome.skipped_by_reason:
@@ -268,11 +284,59 @@ _REFUSAL_DETAIL = {
     "symlink_outside_raw": "a symlink pointing outside the raw folder is never followed",
     "not_a_regular_file": "not a regular file (device, socket or fifo)",
     "unreadable": "the file could not be opened (permissions, or it vanished)",
+    "worker_crash": "the parser's process died on this file; it is skipped until the file "
+                    "changes",
+    "worker_error": "the parser failed on this file outside its per-file guard; it is skipped "
+                    "until the file changes",
 }
+# Files a parse worker could not survive: set aside, never retried while their bytes are the same.
+QUARANTINE_REASONS = frozenset({"worker_crash", "worker_error"})
+# Test hook for the worker-crash path: a worker whose environment names this marker exits hard
+# on a file containing it, as a segfaulting C extension would. Unset in normal runs.
+_CRASH_MARKER = os.environ.get("NEWSMILL_TEST_CRASH_MARKER", "").encode("utf-8", "replace")
 
 
-def _head(path: str) -> bytes:
-    with open(path, "rb") as handle:
+def quarantined(raw: RawFile, reason: str) -> RawFile:
+    """The raw file marked so that ingest_batch records it as refused for `reason`."""
+    return dataclasses.replace(raw, refused=reason)
+
+
+def concat_results(results: list[BatchResult]) -> BatchResult:
+    """One BatchResult from several, in order (rows of a later part are renumbered)."""
+    if len(results) == 1:
+        return results[0]
+    offset = 0
+    mentions, topics = [], []
+    for result in results:
+        mentions.append(_shift_rows(result.mentions, offset))
+        topics.append(_shift_rows(result.topics, offset))
+        offset += result.articles.num_rows
+    seconds: dict[str, float] = dict.fromkeys(STEPS, 0.0)
+    for result in results:
+        for step, value in result.seconds.items():
+            seconds[step] = seconds.get(step, 0.0) + value
+    return BatchResult(
+        [outcome for result in results for outcome in result.dumps],
+        pa.concat_tables([r.articles for r in results]),
+        pa.concat_tables(mentions),
+        pa.concat_tables(topics),
+        pa.concat_tables([r.rejects for r in results]),
+        seconds=seconds,
+    )
+
+
+def _shift_rows(table: pa.Table, offset: int) -> pa.Table:
+    if not offset or not table.num_rows:
+        return table
+    import pyarrow.compute as pc
+
+    index = table.schema.get_field_index(ROW)
+    shifted = pc.add(table.column(ROW), pa.scalar(offset, pa.int32())).cast(pa.int32())
+    return table.set_column(index, table.schema.field(ROW), shifted)
+
+
+def _head(raw: RawFile) -> bytes:
+    with open_raw(raw) as handle:
         return handle.read(SNIFF_BYTES)
 
 
@@ -281,8 +345,10 @@ def _refuse(outcome: DumpOutcome, rejects: _Columns, reject: Reject) -> None:
         outcome.whole_file_rejected = True
     outcome.rejects += 1
     outcome.rejects_by_reason[reject.reason] = outcome.rejects_by_reason.get(reject.reason, 0) + 1
+    # A location names a line or a record; a WARC record id comes from the file, so it is capped.
+    location = clean_text(reject.location)[:_MAX_LOCATION] if reject.location else None
     rejects.add(dump_id=outcome.dump_id, path=outcome.raw.path, sha256=outcome.sha256,
-                reason=reject.reason, detail=reject.detail, location=reject.location)
+                reason=reject.reason, detail=clean_text(reject.detail), location=location)
 
 
 def _add_article(item: Article, outcome: DumpOutcome, batch: _Batch) -> None:
@@ -293,6 +359,9 @@ def _add_article(item: Article, outcome: DumpOutcome, batch: _Batch) -> None:
             f"item {outcome.articles + outcome.rejects + 1}"))
         return
     batch.add_article(row, outcome)
+
+
+_MAX_LOCATION = 200
 
 
 def counts_json(counts: dict[str, int]) -> str:

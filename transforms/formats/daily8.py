@@ -59,7 +59,6 @@ _SNIFF_CHARS = 200_000
 # --- body noise ----------------------------------------------------------------------------------
 _VIDEO_DURATION = re.compile(r"(?:Duration:? )?\d{1,2}:\d{2}(?::\d{2})?")
 _EMAIL_ONLY = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_READ_MORE = re.compile(r"\s*(?:»\s*READ MORE|READ MORE\s*»)\s*$")
 _EMPTY_PARENS = re.compile(r"\s*\(\s*\)(?!\s*=>)")
 _SCRIPT_TAIL = re.compile(r"\s*\(\)\s*=>\s*\{.*$")
 _QUOTE_PREFIX = re.compile(r"^>\s+")
@@ -75,8 +74,13 @@ _RELATIVE = (
     rf"|(?P<count>\d+) (?P<unit>{_UNIT})s?"
 )
 _WHEN = re.compile(rf"(?:{_DMY}|(?:{_RELATIVE}) ago)", re.IGNORECASE)
-_GLUED_DATE = re.compile(rf"(?P<source>.*?){_DMY}")
-_GLUED_RELATIVE = re.compile(rf"(?P<source>.*?)(?:{_RELATIVE}) ago", re.IGNORECASE)
+# A glued "<source><date>" line ends in its date, so the date is looked for at the end only:
+# a lazy "(?P<source>.*?)" before it would retry the date at every position of a long line
+# (quadratic: 42 s for 100,000 digits). The day date is always its last 10 characters; the
+# relative label is found in the last _RELATIVE_TAIL characters and its count extended left.
+_DATE_AT = re.compile(_DMY)
+_RELATIVE_AT = re.compile(rf"(?:{_RELATIVE}) ago", re.IGNORECASE)
+_RELATIVE_TAIL = 24  # "a few seconds ago" is 17; " minutes ago" plus a digit is 13
 # What can begin a cut-off "when" line: "an hou", "16 min", "09-07-20".
 _WHEN_PREFIX = re.compile(r"(?:a|an|a few|\d{1,3})(?: [a-z ]{0,16})?|\d{2}(?:-\d{0,2}){0,2}\d{0,4}")
 _UNIT_SECONDS = {
@@ -99,13 +103,14 @@ _MAX_COUNT = {
     "month": 12,
     "year": 99,
 }
+_MAX_COUNT_DIGITS = 9  # more is no time ago any calendar holds
 _MAX_SOURCE_CHARS = 60
 _MAX_SOURCE_WORDS = 6
 # Source names that end in digits or start with them; they settle "News1812 hours ago".
 KNOWN_SOURCES = ("News18", "9 News", "7NEWS", "10 News First", "Channel 4 News", "WION")
 
 # --- layout C ------------------------------------------------------------------------------------
-_IMAGE_LINE = re.compile(r"!\[(?P<alt>.*)\]\((?P<url>[^)\s]*)\)")  # alt text may hold "]"
+_IMAGE_URL = re.compile(r"[^)\s]*")
 # Image hosts that clearly name one publisher. Unknown hosts (CDNs, image services) name nobody.
 PUBLISHER_DOMAINS = {
     "koreaherald.com": "Korea Herald",
@@ -178,7 +183,7 @@ def looks_like_daily8(text: str) -> bool:
     if not head or head[0] in "<{[":
         return False
     first = normalize_space(head.split("\n", 1)[0])
-    if first == "logo" or (_IMAGE_LINE.fullmatch(first) and "/_next/image" in first):
+    if first == "logo" or (image_url(first) is not None and "/_next/image" in first):
         return True
     if any(marker in text for marker in SNIFF_MARKERS):
         return True
@@ -195,14 +200,14 @@ def parse_daily8_page(text: str, *, captured_at: datetime) -> list[Article | Rej
         return [
             Reject(
                 "listing_page",
-                f"a Daily8 hashtag listing page for #{listing_tag}: teasers only, no article",
+                "a Daily8 hashtag listing page: teasers only, no article",
             )
         ]
     page_source: str | None = None
     is_logo_layout = False
-    image = _IMAGE_LINE.fullmatch(lines[0].text) if lines and not lines[0].partial else None
+    image = image_url(lines[0].text) if lines and not lines[0].partial else None
     if image is not None:
-        page_source = publisher_from_image_url(image.group("url"))
+        page_source = publisher_from_image_url(image)
         lines = lines[1:]
         is_logo_layout = True
     if lines and lines[0].text == "logo":
@@ -217,12 +222,27 @@ def parse_daily8_page(text: str, *, captured_at: datetime) -> list[Article | Rej
         items.append(main)
     for teaser in _parse_related(lines[related_at + 1 :], captured):
         items.append(_teaser_article(teaser, captured))
+    items = _with_bad_dates(items)
     if not items:
         reason = "the page is empty or holds only site chrome"
         if lines and lines[0].partial:
             reason = "the page is cut off inside its title"
         return [Reject("no_article", f"no article on this Daily8 page: {reason}")]
     return items
+
+
+def _with_bad_dates(items: list[Article | Reject]) -> list[Article | Reject]:
+    """Each article whose date label no timestamp can hold ("31-02-2025", "00-00-0000", a count
+    of centuries of hours) keeps a null date and is preceded by a `bad_date` Reject naming it."""
+    out: list[Article | Reject] = []
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, Article) and item.date_text and item.published_at is None:
+            where = "main article" if item.position == "main" else f"item {number} (related)"
+            out.append(Reject("bad_date", f"the date label ({len(item.date_text)} characters) "
+                              "is no representable date; the article is kept without a date",
+                              where))
+        out.append(item)
+    return out
 
 
 def parse_when(text: str, captured_at: datetime) -> DateLabel | None:
@@ -242,23 +262,54 @@ def split_source_when(
     whole = parse_when(line, captured)
     if whole is not None:
         return None, whole
-    match = _GLUED_DATE.fullmatch(line)
+    match = _DATE_AT.fullmatch(line, max(0, len(line) - 10))
     if match is not None:
         when = _when_from_match(match, line[match.start("day") :], captured)
-        source = match.group("source")
+        source = line[: match.start()]
         if when.published_at is not None and _looks_like_source(source):
             return source.strip(), when
         return None
-    match = _GLUED_RELATIVE.fullmatch(line)
+    if line[-3:].lower() != "ago":
+        return None
+    match = _relative_at_end(line)
     if match is None:
         return None
+    source = line[: match.start()]
     if match.group("count") is None:
-        source = match.group("source")
         when_text = line[len(source) :]
         if not _looks_like_source(source):
             return None
         return source.strip(), _when_from_match(match, when_text, captured)
-    return _split_counted(line, match, captured, known_sources)
+    return _split_counted(line, source, match, captured, known_sources)
+
+
+def _relative_at_end(line: str) -> re.Match[str] | None:
+    """The relative label ("3 hours ago", "a day ago") that ends the line, starting as early as
+    it can (a count takes every digit before its unit), found in linear time."""
+    match = _RELATIVE_AT.search(line, max(0, len(line) - _RELATIVE_TAIL))
+    while match is not None and match.end() != len(line):
+        match = _RELATIVE_AT.search(line, match.start() + 1)
+    if match is None or match.group("count") is None:
+        return match
+    start = match.start()
+    while start > 0 and line[start - 1].isdigit():
+        start -= 1
+    return _RELATIVE_AT.fullmatch(line, start) if start != match.start() else match
+
+
+def image_url(line: str) -> str | None:
+    r"""The URL of a Markdown image line "![alt](url)" (the alt text may hold "]"), else None.
+
+    The URL holds no ")" and no space, so it follows the line's last "](": found with rfind,
+    where the regex r"!\[(.*)\]\(([^)\s]*)\)" backtracks quadratically on a line of "](".
+    """
+    if not (line.startswith("![") and line.endswith(")")):
+        return None
+    opening = line.rfind("](", 2)
+    if opening < 0:
+        return None
+    url = line[opening + 2 : -1]
+    return url if _IMAGE_URL.fullmatch(url) else None
 
 
 def publisher_from_image_url(url: str) -> str | None:
@@ -372,7 +423,8 @@ def _parse_main(
         start += 1
     rest = lines[start:]
     source, when = page_source, None
-    if is_logo_layout and rest and not rest[0].partial:
+    # A title shown twice is layout A even when the page lost its "logo" line.
+    if (is_logo_layout or start > 1) and rest and not rest[0].partial:
         glued = split_source_when(rest[0].text, captured, known_sources)
         if glued is not None:
             source = glued[0] or source
@@ -594,12 +646,25 @@ def _clean_line(line: str) -> str:
     if "=>" in line:
         line = _SCRIPT_TAIL.sub("", line)
     if "READ MORE" in line:
-        line = _READ_MORE.sub("", line)
+        line = _strip_read_more(line)
     if "()" in line or "( )" in line:
         line = _EMPTY_PARENS.sub("", line)
     for suffix in _NOISE_SUFFIXES:
         line = line.removesuffix(suffix)
     return line.strip()
+
+
+def _strip_read_more(line: str) -> str:
+    r"""Drop a trailing "» READ MORE" or "READ MORE »" (with any spacing), like the regex
+    r"\s*(?:»\s*READ MORE|READ MORE\s*»)\s*$" but without its quadratic retries on spaces."""
+    head = line.rstrip()
+    if head.endswith("READ MORE"):
+        rest = head[: -len("READ MORE")].rstrip()
+        return rest[:-1].rstrip() if rest.endswith("»") else line
+    if head.endswith("»"):
+        rest = head[:-1].rstrip()
+        return rest[: -len("READ MORE")].rstrip() if rest.endswith("READ MORE") else line
+    return line
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -625,6 +690,8 @@ def _when_from_match(match: re.Match[str], text: str, captured: datetime) -> Dat
         seconds = 0
     elif groups.get("one"):
         seconds = _UNIT_SECONDS[groups["unit1"].lower()]
+    elif len(groups["count"]) > _MAX_COUNT_DIGITS:  # int() refuses past 4,300 digits
+        return DateLabel(None, "unknown", text)
     else:
         seconds = int(groups["count"]) * _UNIT_SECONDS[groups["unit"].lower()]
     try:
@@ -642,12 +709,16 @@ def _looks_like_source(source: str) -> bool:
 
 
 def _split_counted(
-    line: str, match: re.Match[str], captured: datetime, known_sources: Sequence[str]
+    line: str, prefix: str, match: re.Match[str], captured: datetime,
+    known_sources: Sequence[str],
 ) -> tuple[str | None, DateLabel] | None:
     """Split "<source><N> <unit>s ago" where the source may itself end in digits."""
-    prefix, digits, unit = match.group("source"), match.group("count"), match.group("unit").lower()
+    digits, unit = match.group("count"), match.group("unit").lower()
     choices: list[tuple[str, str]] = []
-    for cut in range(len(digits)):
+    # A count is at most two digits (_MAX_COUNT): only the last two cuts can give one, and a
+    # longer run of digits must not be turned into ever longer ints (quadratic, and past 4,300
+    # digits int() refuses).
+    for cut in range(max(0, len(digits) - 2), len(digits)):
         count = digits[cut:]
         if count.startswith("0") or not 1 <= int(count) <= _MAX_COUNT[unit]:
             continue

@@ -165,21 +165,36 @@ def _read_content(data: bytes, *, compression: str, captured_at: datetime,
     return refuse(
         "unknown" + compression,
         "unknown_format",
-        f"not a Daily8 page, JSON/JSON Lines, HTML or WARC (starts with {text[:60].strip()!r})",
+        f"not a Daily8 page, JSON/JSON Lines, HTML or WARC ({_shape(text)})",
     )
+
+
+def _shape(text: str) -> str:
+    """What a refused text looks like, by size and kind only: reject details never quote it."""
+    first = text.lstrip().split("\n", 1)[0]
+    lines = text.count("\n") + (not text.endswith("\n"))
+    kind = "letters" if any(c.isalpha() for c in first[:200]) else "no letters"
+    return (f"{len(text):,} characters in {lines:,} lines; the first non-blank line has "
+            f"{len(first):,} characters, {kind}")
 
 
 def looks_like_text_article(text: str) -> bool:
     """A title line, then prose: a compact Daily8 page cut before its chrome, or any plain-text
-    article. Markdown documents, tables and code are not articles."""
-    head = text[:SNIFF_BYTES]
-    lines = [line for line in head.splitlines() if line.strip()]
-    if len(lines) < 2 or "\t" in head:
-        return False
+    article. Markdown documents, tables, "Key: value" metadata and code are not articles.
+
+    Blank lines, a BOM, CRLF and the spaces or tabs around a line do not matter: a real page
+    often starts with an empty line, and a title may itself hold a colon ("Herald Live: Vote").
+    """
+    head = text[:SNIFF_BYTES].removeprefix("\ufeff")
+    raw_lines = [line for line in head.splitlines() if line.strip()]
+    lines = [line.strip() for line in raw_lines]
+    if len(lines) < 2 or sum("\t" in line for line in lines[:16]) >= 2:
+        return False  # a table: tabs inside two lines or more
     title = lines[0]
-    if (not 3 <= len(title) <= 300 or title != title.strip() or title.startswith(_NOT_TITLE)
-            or _FIELD_LINE.match(title) or "://" in title):
+    if not 3 <= len(title) <= 300 or title.startswith(_NOT_TITLE) or "://" in title:
         return False
+    if len({line for line in lines[:8] if _FIELD_LINE.match(line)}) >= 2:
+        return False  # metadata or headers: several distinct "Key: value" lines
     return any(_is_prose(line) for line in lines[1:16])
 
 

@@ -54,12 +54,19 @@ INCLUDE_TABLES = True
 # pages of 181, for several seconds of warm-up per process and slower pages after that.
 EXTENSIVE_DATE_SEARCH = False
 
-_HTML_START = re.compile(
-    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"  # an XML declaration, comments
+# What may open an HTML document, after whitespace, an XML declaration and comments (skipped in
+# `_opens_like_html` with find: the regex r"(?:<!--.*?-->\s*)*" that did it could split a run of
+# comments in exponentially many ways and never return on "<!---->" * 1000 + "x").
+_HTML_TAG_START = re.compile(
     rb"<(?:!doctype\s+html|html|head|body|meta|article|title|link|script|div|p|h1|!--)[\s>/]",
-    re.IGNORECASE | re.DOTALL,
+    re.IGNORECASE,
 )
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_XML_DECLARATION = b"<?xml"
+_SPACES = re.compile(rb"\s*")
+# A <meta> tag (to its ">" or the end), then the charset inside it: two linear steps where
+# r"<meta[^>]+charset..." retried every position of a long tag without one.
+_META_TAG = re.compile(rb"<meta[^>]*", re.I)
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _NESTING_TAG = re.compile(
     r"<(/?)(?:div|span|section|article|table|ul|ol|blockquote|a|font|b|i|em|strong|main|aside"
     r"|nav|form|center)[\s>/]",
@@ -116,7 +123,35 @@ def looks_like_html(head: bytes) -> bool:
             if encoding:
                 head = head[: len(head) // 2 * 2].decode(encoding, "replace").encode("utf-8")
             break
-    return _HTML_START.match(head) is not None
+    return _opens_like_html(head)
+
+
+def _opens_like_html(head: bytes) -> bool:
+    """An HTML tag first, after whitespace, an XML declaration and complete comments."""
+    pos = _SPACES.match(head).end()
+    if head[pos : pos + len(_XML_DECLARATION)].lower() == _XML_DECLARATION:
+        end = head.find(b">", pos)
+        if end < 0:
+            return False
+        pos = _SPACES.match(head, end + 1).end()
+    while True:
+        if _HTML_TAG_START.match(head, pos):
+            return True
+        if not head.startswith(b"<!--", pos):
+            return False
+        end = head.find(b"-->", pos + 4)
+        if end < 0:
+            return False
+        pos = _SPACES.match(head, end + 3).end()
+
+
+def _meta_charset(head: bytes) -> str | None:
+    """The charset a <meta> tag declares, if any."""
+    for tag in _META_TAG.finditer(head):
+        found = _CHARSET.search(tag.group())
+        if found is not None:
+            return found.group(1).decode("ascii")
+    return None
 
 
 def parse_html_page(
@@ -126,7 +161,8 @@ def parse_html_page(
     try:
         return _parse_page(html, url, captured_at)
     except Exception as err:  # the last resort: one odd page must not stop a dump
-        return Reject("extraction_error", f"{type(err).__name__}: {err}"[:500])
+        # The type only: an error message may quote the page.
+        return Reject("extraction_error", f"the extractor failed ({type(err).__name__})")
 
 
 def decode_html(data: bytes, declared_charset: str | None = None) -> str:
@@ -142,8 +178,7 @@ def decode_html(data: bytes, declared_charset: str | None = None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    found = _META_CHARSET.search(data[:SNIFF_BYTES])
-    for charset in (declared_charset, found.group(1).decode("ascii") if found else None):
+    for charset in (declared_charset, _meta_charset(data[:SNIFF_BYTES])):
         if charset:
             try:
                 return data.decode(_legacy_alias(charset), "replace")
@@ -335,8 +370,8 @@ def _login_wall(tree: HtmlElement, body: str, words: int) -> Reject | None:
         return None
     return Reject(
         "login_wall",
-        f'the page says "{message.group(0)}" and shows only {words} words of text:'
-        " the article is behind a login",
+        f"the page shows a sign-in or subscribe notice (at character {message.start()}) and"
+        f" only {words} words of text: the article is behind a login",
     )
 
 
@@ -564,6 +599,7 @@ def _parse_timestamp(raw: str) -> datetime | None:
         return None
     try:
         stamp = datetime.fromisoformat(raw.strip().replace(" ", "T", 1))
-    except ValueError:
+        # In UTC here, so that a moment past year 9999 once shifted (OverflowError) is skipped.
+        return stamp.astimezone(UTC) if stamp.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return stamp if stamp.tzinfo is not None else None

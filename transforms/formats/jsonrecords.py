@@ -21,7 +21,7 @@ from transforms.text import normalize_space
 # Field aliases, in order of preference.
 TITLE_FIELDS = ("title", "headline")
 BODY_FIELDS = ("body", "text", "content", "maintext")  # the longest wins
-SUMMARY_FIELDS = ("description", "summary")  # used only when no body field has text
+SUMMARY_FIELDS = ("description", "summary")  # the lead paragraph, unless the body holds it
 SOURCE_FIELDS = ("source", "publisher", "source_name", "source_domain")
 URL_FIELDS = ("url", "link")
 DATE_FIELDS = ("published_at", "publishedAt", "date_publish", "date", "published", "pubDate")
@@ -35,15 +35,23 @@ WRAPPER_FIELDS = ("articles", "data", "items", "results")
 # recurses per level.
 MAX_DEPTH = 64
 # A JSON string (an escape may not hide a newline). Written as an unrolled loop, which matches
-# exactly what r'"(?:[^"\\\n]|\\.)*"' does but ~6x faster: the plain characters between escapes
-# go in one tight repeat instead of one alternation per character.
-_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
+# what r'"(?:[^"\\\n]|\\.)*"' does but ~6x faster: the plain characters between escapes go in
+# one tight repeat instead of one alternation per character. A quote whose string is never closed
+# on its line matches the second branch, to the end of what it opened, and is kept (group 1):
+# any quote inside that run is escaped and would open no closed string either, so the result is
+# the same as the first branch alone, but a search no longer restarts at each of those quotes
+# (quadratic on '"\\"\\"\\"...' without a closing quote). Use as _STRING.sub(r"\1", text).
+_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|("[^"\\\n]*(?:\\.[^"\\\n]*)*\\?)')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _MIN_MEAN_LINE = 64  # characters a line; below that nesting_depth reads the text whole
-_NEWSAPI_TRUNCATION = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]\s*$")
+_TRUNCATION_MARK = re.compile(r"\[\+\d+ chars\]")  # NewsAPI's "[+1234 chars]"
 _DMY = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EPOCH = re.compile(r"-?\d{9,13}(?:\.\d+)?")
+# What a number or a date looks like, to tell an out-of-range date from text that is no date.
+# (Both match a bounded prefix or run: linear on any input.)
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|inf|Infinity|nan|NaN)")
+_DATE_SHAPED = re.compile(r"[+-]?\d{4,}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{4,}")
 _EPOCH_MS_ABOVE = 10**11  # larger epoch numbers are milliseconds (year 5138+ in seconds)
 # NewsAPI's placeholder for articles withdrawn by the publisher: no text at all.
 _REMOVED = "[Removed]"
@@ -81,7 +89,7 @@ def nesting_depth(text: str) -> int:
     whole instead, so no Python loop runs once per tiny line.
     """
     if text.count("\n") > len(text) // _MIN_MEAN_LINE:
-        return _depth(_NOT_BRACKET.sub("", _STRING.sub("", text)))
+        return _depth(_NOT_BRACKET.sub("", _STRING.sub(r"\1", text)))
     return _depth("".join([_line_brackets(line) for line in text.split("\n")]))
 
 
@@ -99,7 +107,7 @@ def _line_brackets(line: str) -> str:
         return _NOT_BRACKET.sub("", line)
     last = line.rfind('"')
     if any(line.find(bracket, first, last) >= 0 for bracket in "[]{}"):
-        return _NOT_BRACKET.sub("", _STRING.sub("", line))
+        return _NOT_BRACKET.sub("", _STRING.sub(r"\1", line))
     return _NOT_BRACKET.sub("", line[:first]) + _NOT_BRACKET.sub("", line[last + 1 :])
 
 
@@ -125,7 +133,8 @@ def _load(text: str, line: int | None = None) -> tuple[Any, Reject | None]:
             detail = f"{err.msg} at column {err.colno}"
         return None, Reject("malformed_json", detail, location)
     except (ValueError, RecursionError) as err:
-        return None, Reject("malformed_json", f"unreadable JSON: {err}", where or "line 1")
+        return None, Reject("malformed_json", f"unreadable JSON ({type(err).__name__})",
+                            where or "line 1")
 
 
 def _is_json_lines(text: str, error: Reject) -> bool:
@@ -154,20 +163,27 @@ def _records_from_lines(text: str) -> Iterator[Article | Reject]:
             yield Reject("not_an_object", detail, f"line {number}")
             continue
         for label, record in _unwrap(value, f"line {number}"):
-            yield _record_to_item(record, label)
+            item = _record_to_item(record, label)
+            if isinstance(item, Article) and item.published_at is None and item.date_text:
+                yield from _bad_date(item, label)
+            yield item
 
 
 def _records_from_document(value: Any) -> Iterator[Article | Reject]:
     if isinstance(value, dict) and str(value.get("status", "")).lower() == "error":
-        message = value.get("message") or value.get("code") or "no message"
-        yield Reject("api_error", f"the export is an API error response: {message}")
+        # Its message is not quoted: reject details never carry a file's content.
+        yield Reject("api_error", 'the export is an API error response ("status": "error"), '
+                     "not articles")
         return
     records = list(_unwrap(value, None))
     if not records:
         yield Reject("no_article", "the JSON document holds no records")
         return
     for label, record in records:
-        yield _record_to_item(record, label)
+        item = _record_to_item(record, label)
+        if isinstance(item, Article) and item.published_at is None and item.date_text:
+            yield from _bad_date(item, label)
+        yield item
 
 
 def _unwrap(value: Any, where: str | None) -> Iterator[tuple[str, Any]]:
@@ -193,6 +209,15 @@ def _has_article_fields(record: dict[str, Any]) -> bool:
 
 
 # --- one record ----------------------------------------------------------------------------------
+
+
+def _bad_date(item: Article, location: str) -> Iterator[Reject]:
+    """A `bad_date` Reject when the record's date is one no timestamp can hold (the article is
+    kept with a null date); nothing for a date text that is merely not a date."""
+    if item.date_text is not None and _unrepresentable(item.date_text):
+        yield Reject("bad_date", f"the date is out of the representable range (years 1-9999, "
+                     f"{len(item.date_text)} characters); the article is kept without a date",
+                     location)
 
 
 def _record_to_item(record: Any, location: str) -> Article | Reject:
@@ -232,21 +257,57 @@ def _first_text(record: dict[str, Any], fields: tuple[str, ...]) -> str:
 
 
 def _body(record: dict[str, Any]) -> str:
-    """The longest body-like field, else the description; paragraphs one per line."""
+    """The longest body-like field, led by the description; paragraphs one per line.
+
+    NewsAPI's `content` is the article's first ~200 characters cut with "… [+1234 chars]", and its
+    `description` is a separate standfirst with text (and places) of its own, so both are kept:
+    the description first, unless the body already holds it, or the description holds the whole
+    (cut) body.
+    """
+    body = ""
     candidates = [value for key in BODY_FIELDS if isinstance(value := record.get(key), str)]
     for value in sorted(candidates, key=len, reverse=True):  # stable: ties keep field order
         body = _paragraphs(value)
         if body:
-            return body
-    return _paragraphs(_first_text(record, SUMMARY_FIELDS))
+            break
+    lead_text = _first_text(record, SUMMARY_FIELDS)
+    if not lead_text:
+        return body
+    lead = _paragraphs(lead_text)
+    if not lead or not body:
+        return body or lead
+    if lead in body:
+        return body
+    cut = body.rstrip(".…").rstrip()  # the cut content may end in "..." or "…"
+    if lead.startswith(cut):
+        return lead
+    return f"{lead}\n{body}"
 
 
 def _paragraphs(value: Any) -> str:
     if not isinstance(value, str) or value.strip() == _REMOVED:
         return ""
     if "chars]" in value:
-        value = _NEWSAPI_TRUNCATION.sub("", value)
+        value = _strip_truncation(value)
     return "\n".join([line for raw in value.splitlines() if (line := normalize_space(raw))])
+
+
+def _strip_truncation(value: str) -> str:
+    r"""Drop NewsAPI's trailing "… [+1234 chars]" (ellipsis optional, any spacing).
+
+    Does what re.sub(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]\s*$", "", value) does, without
+    that regex's quadratic retries over a long run of spaces.
+    """
+    head = value.rstrip()
+    mark = head.rfind("[+")
+    if mark < 0 or not _TRUNCATION_MARK.fullmatch(head, mark):
+        return value
+    head = head[:mark].rstrip()
+    if head.endswith("…"):
+        head = head[:-1]
+    elif head.endswith("..."):
+        head = head[:-3]
+    return head.rstrip()
 
 
 def _source(record: dict[str, Any]) -> str | None:
@@ -306,11 +367,18 @@ def parse_published(value: str | int | float) -> tuple[datetime | None, DatePrec
             only = date.fromisoformat(text)
             return datetime(only.year, only.month, only.day, tzinfo=UTC), "day"
         moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)  # exporters that drop the zone write UTC
+        # Inside the try: "9999-12-31T23:59:59-14:00" is past year 9999 in UTC (OverflowError).
+        return moment.astimezone(UTC), "exact"
     except (ValueError, OverflowError, OSError):
         return None, "unknown"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # exporters that drop the zone write UTC
-    return moment.astimezone(UTC), "exact"
+
+
+def _unrepresentable(date_text: str) -> bool:
+    """A date value shaped like a date or a timestamp that `parse_published` could not turn into
+    one: out of range (year 0, past 9999, a huge epoch number, NaN), not merely unrecognised."""
+    return bool(_NUMBER.fullmatch(date_text) or _DATE_SHAPED.match(date_text))
 
 
 def _from_epoch(seconds: float) -> datetime:

@@ -27,6 +27,7 @@ submit a bounded number at a time, so memory stays flat.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,11 +105,11 @@ def iter_warc_pages(
             yield from _iter_single_gzip(stream, captured_at, skip=seen)
             return
         reason = "not_warc" if seen == 0 else "corrupt_record"
-        yield _broken_at(records, reason, f"not a readable WARC record: {_first_line(err)}")
+        yield _broken_at(records, reason, f"not a readable WARC record ({type(err).__name__})")
         return
     except Exception as err:  # warcio fails in many ways on cut or corrupt headers
         reason = "truncated" if isinstance(err, EOFError | _CutGzipError) else "corrupt_record"
-        detail = f"the archive is cut or corrupt here: {type(err).__name__}: {_first_line(err)}"
+        detail = f"the archive is cut or corrupt here ({type(err).__name__})"
         yield _broken_at(records, reason, detail)
         return
     leftover = _trailing_bytes(counter, records)
@@ -133,7 +134,7 @@ def _iter_single_gzip(
     except Exception as err:  # as above: cut or corrupt data ends the archive
         yield Reject(
             "truncated" if isinstance(err, EOFError | _CutGzipError) else "corrupt_record",
-            f"the gzip stream is cut or corrupt: {type(err).__name__}: {_first_line(err)}",
+            f"the gzip stream is cut or corrupt ({type(err).__name__})",
             location=f"record at byte {records.offset} (uncompressed)",
         )
 
@@ -160,7 +161,7 @@ def _record_items(
     except Exception as err:  # a corrupt payload encoding must not stop the archive
         outcome = Reject(
             "bad_record",
-            f"the record could not be read: {type(err).__name__}: {err}"[:500],
+            f"the record could not be read ({type(err).__name__})",
             location=f"record {record_id or 'at byte ' + str(records.offset)}",
         )
     truncated = list(_drained(record))
@@ -198,7 +199,7 @@ def _page_outcome(record: Any, default_captured_at: datetime) -> WarcPage | Reje
     if encoding and not looks_like_html(payload[:4096]):
         return Reject(
             "unsupported_encoding",
-            f"the page is compressed with Content-Encoding {encoding!r}, which cannot be read"
+            f"the page is compressed with Content-Encoding {_token(encoding)}, which cannot be read"
             " here (installing the brotli package lets warcio read 'br')",
         )
     if mime not in HTML_TYPES and not looks_like_html(payload[:4096]):
@@ -247,9 +248,9 @@ def _warc_date(value: str | None) -> datetime | None:
         return None
     try:
         stamp = datetime.fromisoformat(value.strip())
-    except ValueError:
+        return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a date, or past year 9999 once in UTC
         return None
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 class _CutGzipError(Exception):
@@ -329,6 +330,9 @@ def _rewind(stream: BinaryIO, start: int | None) -> bool:
     return True
 
 
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
+def _token(value: str) -> str:
+    """A header token fit for a reject detail: short and plain, else not quoted at all."""
+    return repr(value) if _PLAIN_TOKEN.fullmatch(value) else "(an unusual value)"
+
+
+_PLAIN_TOKEN = re.compile(r"[\w.+-]{1,24}")
