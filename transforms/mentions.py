@@ -24,15 +24,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from transforms.everyday import everyday_filter
 from transforms.gazetteer import (
     AFTER_COMMA,
     COMMON_WORD,
     NAME_LIKE,
     SMALL_PLACE,
+    STRONG,
     Candidate,
     Gazetteer,
     load_gazetteer,
 )
+from transforms.localnames import blocked_english, find_local, language_of
 from transforms.records import Field, Mention, MentionKind
 
 COUNTRY_SUPPORT = 1.5  # another place of the same country elsewhere in the article
@@ -734,13 +737,16 @@ def _verdict(
     return best, losers
 
 
-def _resolve(spans: list[_Span]) -> None:
+_SOURCE = "\x00source"  # the outlet's country, as one more supporting surface
+
+
+def _resolve(spans: list[_Span], source_country: str | None = None) -> None:
     """Choose each span's reading: first from the unambiguous spans, then again from all choices.
 
     Only the spans with something to weigh go through `_choose`: a country with one reading
     ("Japan") is chosen here, and a second round re-decides only what the new evidence can change.
     """
-    by_country: dict[str, set[str]] = {}
+    by_country: dict[str, set[str]] = {source_country: {_SOURCE}} if source_country else {}
     by_admin1: dict[tuple[str, str], set[str]] = {}
     fixed: list[_Span] = []
     weigh: list[_Span] = []
@@ -772,7 +778,7 @@ def _resolve(spans: list[_Span]) -> None:
         and not any(s.chosen is not None and s.chosen.method == "division" for s in spans)
     ):
         return  # every span was settled by its reading, and no new state can unsettle one
-    chosen_by_country: dict[str, set[str]] = {}
+    chosen_by_country: dict[str, set[str]] = {source_country: {_SOURCE}} if source_country else {}
     more_admin1 = False
     for span in spans:
         chosen = span.chosen
@@ -959,18 +965,92 @@ def _mention_maker() -> Callable[
 _new_mention = _mention_maker()
 
 
-def extract_mentions(title: str, body: str) -> list[Mention]:
-    """Every country and place mention in an article, title first, in text order."""
+def extract_mentions(
+    title: str, body: str, language: str | None = None, source_country: str | None = None
+) -> list[Mention]:
+    """Every country and place mention in an article, title first, in text order.
+
+    `language` (ISO 639-1, declared or detected) adds that language's names and keeps out the
+    English names that are common words in it; None or an unsupported language reads English.
+    `source_country` (the outlet's ISO alpha-2) counts as one more place of that country: weak
+    evidence that decides only what the article itself leaves open.
+    """
     gaz = load_gazetteer()
+    lang = language_of(language)
     texts: dict[Field, str] = {"title": title, "body": body}
     body_spans = _find_spans(gaz, body, "body")
-    dateline = _dateline_span(gaz, body, body_spans)
-    if dateline is not None:
-        body_spans.insert(0, dateline)
+    if lang is None:
+        dateline = _dateline_span(gaz, body, body_spans)
+        if dateline is not None:
+            body_spans.insert(0, dateline)
     spans = _find_spans(gaz, title, "title") + body_spans
+    if lang is not None:
+        spans = _with_local_names(gaz, lang, spans, texts)
     if not spans:
         return []
-    spans = _person_filter(gaz, spans, texts)
+    if lang is None:
+        spans = _person_filter(gaz, spans, texts)
+        spans = everyday_filter(spans, texts)
     _link_commas(spans, texts)
-    _resolve(spans)
+    _resolve(spans, source_country)
     return _mentions(gaz, spans, texts)
+
+
+# Countries whose states news in any language names bare ("Texas", "Bavaria" is written locally)
+_CROSSING_DIVISIONS = frozenset({"US", "CA", "AU", "IN", "CN", "BR", "MX"})
+_CROSSES: dict[str, bool] = {}  # by surface: whether an English name counts in other languages
+
+
+def _crosses(reading: _Reading) -> bool:
+    """Whether an English gazetteer name counts in an article in another language: countries,
+    capitals, cities of 100,000+ people and the states of big federations, none of them weak."""
+    found = _CROSSES.get(reading.surface)
+    if found is None:
+        found = _CROSSES[reading.surface] = any(
+            c.kind == "country"
+            or (
+                c.weak == STRONG
+                and (
+                    (c.method == "city" and c.prior >= SMALL_CITY)
+                    or (c.method == "division" and c.country_code in _CROSSING_DIVISIONS)
+                )
+            )
+            for c in reading.candidates
+        )
+    return found
+
+
+_LOCAL_READINGS: dict[tuple[tuple[str, int], str], _Reading] = {}
+
+
+def _with_local_names(
+    gaz: Gazetteer, lang: str, spans: list[_Span], texts: dict[Field, str]
+) -> list[_Span]:
+    """The English spans that cross into `lang`, merged with the names of `lang` itself.
+
+    Where two overlap the longer wins, and the English reading on a tie (it knows namesakes).
+    """
+    blocked = blocked_english(lang)
+    merged = [
+        (0 if s.field == "title" else 1, s.start, s.start - s.end, 0, s)
+        for s in spans
+        if s.surface not in blocked and _crosses(s.reading)
+    ]
+    for order, field in enumerate(("title", "body")):
+        for m in find_local(lang, texts[field], gaz.country_names):  # type: ignore[arg-type]
+            key = (m.key, m.surface)
+            reading = _LOCAL_READINGS.get(key)
+            if reading is None:
+                reading = _LOCAL_READINGS[key] = _read(gaz, m.surface, m.candidates)
+            span = _Span(field, m.start, m.end, m.surface, m.candidates, reading)  # type: ignore[arg-type]
+            # On a tie a local country name wins ("México" is no state in Spanish news)
+            tie = -1 if reading.has_country and not reading.has_capital else 1
+            merged.append((order, m.start, m.start - m.end, tie, span))
+    merged.sort(key=lambda t: t[:4])
+    kept: list[_Span] = []
+    for _, _, _, _, span in merged:
+        last = kept[-1] if kept else None
+        if last is not None and last.field == span.field and span.start < last.end:
+            continue
+        kept.append(span)
+    return kept

@@ -1,0 +1,3 @@
+"""placeholder"""
+def everyday_filter(spans, texts):
+    return spans
