@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from transforms.everyday import everyday_filter
+from transforms.everyday import american_cues, everyday_filter
 from transforms.gazetteer import (
     AFTER_COMMA,
     COMMON_WORD,
@@ -737,17 +737,27 @@ def _verdict(
     return best, losers
 
 
-_SOURCE = "\x00source"  # the outlet's country, as one more supporting surface
+def _outside(evidence: Sequence[str]) -> dict[str, set[str]]:
+    """Evidence from outside the article's names (the outlet's country, American cues), each as
+    one more supporting surface of its country."""
+    found: dict[str, set[str]] = {}
+    for i, code in enumerate(evidence):
+        found.setdefault(code, set()).add(f"\x00{i}")
+    return found
 
 
-def _resolve(spans: list[_Span], source_country: str | None = None) -> None:
+def _resolve(spans: list[_Span], evidence: Sequence[str] = ()) -> None:
     """Choose each span's reading: first from the unambiguous spans, then again from all choices.
 
     Only the spans with something to weigh go through `_choose`: a country with one reading
     ("Japan") is chosen here, and a second round re-decides only what the new evidence can change.
     """
-    by_country: dict[str, set[str]] = {source_country: {_SOURCE}} if source_country else {}
+    by_country: dict[str, set[str]] = _outside(evidence)
     by_admin1: dict[tuple[str, str], set[str]] = {}
+    if len(spans) >= 3:
+        region = _home_region(spans)
+        if region is not None:
+            by_admin1[region[0]] = set(region[1])
     fixed: list[_Span] = []
     weigh: list[_Span] = []
     plain = True
@@ -778,7 +788,7 @@ def _resolve(spans: list[_Span], source_country: str | None = None) -> None:
         and not any(s.chosen is not None and s.chosen.method == "division" for s in spans)
     ):
         return  # every span was settled by its reading, and no new state can unsettle one
-    chosen_by_country: dict[str, set[str]] = {source_country: {_SOURCE}} if source_country else {}
+    chosen_by_country: dict[str, set[str]] = _outside(evidence)
     more_admin1 = False
     for span in spans:
         chosen = span.chosen
@@ -988,12 +998,60 @@ def extract_mentions(
         spans = _with_local_names(gaz, lang, spans, texts)
     if not spans:
         return []
+    evidence = [source_country] if source_country else []
     if lang is None:
         spans = _person_filter(gaz, spans, texts)
         spans = everyday_filter(spans, texts)
+        if any(_us_or_other(s.reading) for s in spans) and american_cues(texts):
+            evidence.append("US")  # "Georgia" beside peaches, a county and the USDA
     _link_commas(spans, texts)
-    _resolve(spans, source_country)
+    _resolve(spans, evidence)
     return _mentions(gaz, spans, texts)
+
+
+_US_OR_OTHER: dict[str, bool] = {}  # by surface
+
+
+def _us_or_other(reading: _Reading) -> bool:
+    """Whether a surface has a US reading and a reading elsewhere ("Georgia", "Jordan")."""
+    found = _US_OR_OTHER.get(reading.surface)
+    if found is None:
+        codes = {reading.candidates[i].country_code for i in reading.main}
+        found = _US_OR_OTHER[reading.surface] = "US" in codes and len(codes) > 1
+    return found
+
+
+FAMOUS = 6.0  # log10 population: a city of a million people or more is nobody's local namesake
+
+
+def _home_region(spans: list[_Span]) -> tuple[tuple[str, str], set[str]] | None:
+    """The one state or province that two or more of the article's lesser places share.
+
+    Local news names small towns ("St. Cloud", "Douglas County"): where they agree on one state,
+    that state backs its namesake of a famous place ("Alexandria", Minnesota, not Egypt). Famous
+    names (countries, cities of a million) do not vote: their small namesakes are everywhere.
+    """
+    votes: dict[tuple[str, str], dict[str, str]] = {}  # key -> place name -> surface
+    abroad: dict[str, set[str]] = {}  # country -> surfaces that can only be that country
+    for span in spans:
+        reading = span.reading
+        cands = reading.candidates
+        if reading.country_code is not None:
+            abroad.setdefault(reading.country_code, set()).add(span.surface)
+        if reading.has_country or any(cands[i].prior >= FAMOUS for i in reading.main):
+            continue
+        for cand, key in zip(cands, reading.admin1_keys, strict=True):
+            if key[1]:  # "St. Paul" and "Saint Paul" are one place: one vote
+                votes.setdefault(key, {}).setdefault(cand.name, span.surface)
+    if not votes:
+        return None
+    ranked = sorted(votes.items(), key=lambda kv: -len(kv[1]))
+    (code, admin1), names = ranked[0]
+    if len(names) < 2 or (len(ranked) > 1 and len(ranked[1][1]) == len(names)):
+        return None
+    if any(len(surfaces) >= 2 for other, surfaces in abroad.items() if other != code):
+        return None  # a story about another country: its places are no local news
+    return (code, admin1), set(names.values())
 
 
 # Countries whose states news in any language names bare ("Texas", "Bavaria" is written locally)
