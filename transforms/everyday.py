@@ -61,7 +61,8 @@ def everyday_filter(spans: list[Any], texts: dict[Any, str]) -> list[Any]:
         text = texts[span.field]
         end = span.end
         if (
-            end < len(text) - 2
+            span.reading.has_country
+            and end < len(text) - 2
             and text[end] == " "
             and _head_after(text, end + 1)
             and not (text.startswith("press", end + 1) and text.endswith(("the ", "The "), 0, span.start))
@@ -76,13 +77,17 @@ def everyday_filter(spans: list[Any], texts: dict[Any, str]) -> list[Any]:
     return kept
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
 def _head_after(text: str, start: int) -> bool:
-    stop = start
-    n = len(text)
-    while stop < n and (text[stop].isalpha() or text[stop] == "-"):
-        stop += 1
-    word = text[start:stop]
-    return word in _HEADS or word.lower() in _HEADS and word[:1].isupper() and _title_case(text)
+    found = _WORD.match(text, start)
+    if found is None:
+        return False
+    word = found.group()
+    if word in _HEADS:
+        return True
+    return word[0].isupper() and word.lower() in _HEADS and _title_case(text)
 
 
 def _title_case(text: str) -> bool:

@@ -1013,15 +1013,30 @@ _US_OR_OTHER: dict[str, bool] = {}  # by surface
 
 
 def _us_or_other(reading: _Reading) -> bool:
-    """Whether a surface has a US reading and a reading elsewhere ("Georgia", "Jordan")."""
+    """Whether a surface is a US place and another country ("Georgia", "Jordan")."""
     found = _US_OR_OTHER.get(reading.surface)
     if found is None:
-        codes = {reading.candidates[i].country_code for i in reading.main}
-        found = _US_OR_OTHER[reading.surface] = "US" in codes and len(codes) > 1
+        cands = reading.candidates
+        found = _US_OR_OTHER[reading.surface] = any(
+            cands[i].country_code == "US" and cands[i].kind == "place" for i in reading.main
+        ) and any(c.kind == "country" and c.method != "capital" for c in cands)
     return found
 
 
 FAMOUS = 6.0  # log10 population: a city of a million people or more is nobody's local namesake
+
+
+_BALLOTS: dict[str, tuple[tuple[tuple[str, str], str], ...]] = {}  # by surface
+
+
+def _ballot(reading: _Reading) -> tuple[tuple[tuple[str, str], str], ...]:
+    """The (country, admin1) keys a lesser place votes for, with the place's name; () if famous."""
+    cands = reading.candidates
+    if reading.has_country or any(cands[i].prior >= FAMOUS for i in reading.main):
+        return ()
+    return tuple(
+        (key, cand.name) for cand, key in zip(cands, reading.admin1_keys, strict=True) if key[1]
+    )
 
 
 def _home_region(spans: list[_Span]) -> tuple[tuple[str, str], set[str]] | None:
@@ -1032,24 +1047,29 @@ def _home_region(spans: list[_Span]) -> tuple[tuple[str, str], set[str]] | None:
     names (countries, cities of a million) do not vote: their small namesakes are everywhere.
     """
     votes: dict[tuple[str, str], dict[str, str]] = {}  # key -> place name -> surface
-    abroad: dict[str, set[str]] = {}  # country -> surfaces that can only be that country
+    voters = 0
     for span in spans:
-        reading = span.reading
-        cands = reading.candidates
-        if reading.country_code is not None:
-            abroad.setdefault(reading.country_code, set()).add(span.surface)
-        if reading.has_country or any(cands[i].prior >= FAMOUS for i in reading.main):
-            continue
-        for cand, key in zip(cands, reading.admin1_keys, strict=True):
-            if key[1]:  # "St. Paul" and "Saint Paul" are one place: one vote
-                votes.setdefault(key, {}).setdefault(cand.name, span.surface)
+        ballot = _BALLOTS.get(span.surface)
+        if ballot is None:
+            ballot = _BALLOTS[span.surface] = _ballot(span.reading)
+        if ballot:
+            voters += 1
+            for key, name in ballot:  # "St. Paul" and "Saint Paul" are one place: one vote
+                votes.setdefault(key, {}).setdefault(name, span.surface)
+    if voters < 2:
+        return None
     if not votes:
         return None
     ranked = sorted(votes.items(), key=lambda kv: -len(kv[1]))
     (code, admin1), names = ranked[0]
     if len(names) < 2 or (len(ranked) > 1 and len(ranked[1][1]) == len(names)):
         return None
-    if any(len(surfaces) >= 2 for other, surfaces in abroad.items() if other != code):
+    abroad: dict[str, set[str]] = {}  # country -> surfaces that can only be that country
+    for span in spans:
+        other = span.reading.country_code
+        if other is not None and other != code:
+            abroad.setdefault(other, set()).add(span.surface)
+    if any(len(surfaces) >= 2 for surfaces in abroad.values()):
         return None  # a story about another country: its places are no local news
     return (code, admin1), set(names.values())
 
