@@ -65,7 +65,10 @@ def everyday_filter(spans: list[Any], texts: dict[Any, str]) -> list[Any]:
             and end < len(text) - 2
             and text[end] == " "
             and _head_after(text, end + 1)
-            and not (text.startswith("press", end + 1) and text.endswith(("the ", "The "), 0, span.start))
+            and not (
+                text.startswith("press", end + 1)
+                and text.endswith(("the ", "The "), 0, span.start)
+            )
         ):
             continue  # "a French press", but "the Chinese press" is China's newspapers
         if span.surface in ("Turkey", "TURKEY"):

@@ -754,10 +754,6 @@ def _resolve(spans: list[_Span], evidence: Sequence[str] = ()) -> None:
     """
     by_country: dict[str, set[str]] = _outside(evidence)
     by_admin1: dict[tuple[str, str], set[str]] = {}
-    if len(spans) >= 3:
-        region = _home_region(spans)
-        if region is not None:
-            by_admin1[region[0]] = set(region[1])
     fixed: list[_Span] = []
     weigh: list[_Span] = []
     plain = True
@@ -1006,6 +1002,8 @@ def extract_mentions(
             evidence.append("US")  # "Georgia" beside peaches, a county and the USDA
     _link_commas(spans, texts)
     _resolve(spans, evidence)
+    if lang is None and len(spans) >= 3:
+        _prefer_home_region(spans)
     return _mentions(gaz, spans, texts)
 
 
@@ -1032,11 +1030,41 @@ _BALLOTS: dict[str, tuple[tuple[tuple[str, str], str], ...]] = {}  # by surface
 def _ballot(reading: _Reading) -> tuple[tuple[tuple[str, str], str], ...]:
     """The (country, admin1) keys a lesser place votes for, with the place's name; () if famous."""
     cands = reading.candidates
-    if reading.has_country or any(cands[i].prior >= FAMOUS for i in reading.main):
-        return ()
+    if (
+        reading.has_country
+        or any(cands[i].prior >= FAMOUS or cands[i].weak != STRONG for i in reading.main)
+        or not reading.main
+    ):
+        return ()  # famous, or a word or a name that may be no place at all
     return tuple(
         (key, cand.name) for cand, key in zip(cands, reading.admin1_keys, strict=True) if key[1]
     )
+
+
+def _prefer_home_region(spans: list[_Span]) -> None:
+    """Move a lone famous place to its namesake in the state the article's lesser places share.
+
+    This runs after the choices: it only overrides a famous city or capital ("Alexandria" as
+    Egypt's) where the article names no other place of that country and two or more lesser
+    places agree on one state ("Osakis", "Douglas County": Minnesota).
+    """
+    region = _home_region(spans)
+    if region is None:
+        return
+    key = region[0]
+    for span in spans:
+        chosen = span.chosen
+        if (
+            chosen is None
+            or chosen.country_code == key[0]
+            or chosen.prior < FAMOUS
+            or not (chosen.kind == "place" or chosen.method == "capital")
+        ):
+            continue
+        local = [c for c, k in zip(span.candidates, span.reading.admin1_keys, strict=True)
+                 if k == key]  # fmt: skip
+        if local:
+            span.chosen = max(local, key=lambda c: c.prior)
 
 
 def _home_region(spans: list[_Span]) -> tuple[tuple[str, str], set[str]] | None:
