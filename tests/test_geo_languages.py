@@ -49,7 +49,7 @@ def test_multilingual_gold_set_covers_twelve_languages_with_traps() -> None:
 def test_multilingual_gold_set_f1_floor_and_no_false_friends() -> None:
     f1, false_friends = _score(_articles("geo_multilingual"))
     assert false_friends == []
-    assert f1 >= 0.95
+    assert f1 >= 0.97
 
 
 def test_english_traps_f1_floor_and_no_false_countries() -> None:
@@ -65,6 +65,15 @@ def codes(title: str, body: str = "", language: str | None = None) -> list[str]:
 def test_german_names_inflections_and_adjectives() -> None:
     text = "Russland kritisierte die Haltung Deutschlands und der französischen Regierung."
     assert codes("", text, "de") == ["RU", "DE", "FR"]
+
+
+def test_russian_and_polish_cases() -> None:
+    text = "Из России во Францию через Казахстан; эксперты из Казахстана и Германии."
+    assert codes("", text, "ru") == ["RU", "FR", "KZ", "KZ", "DE"]
+    assert codes("", "Premier Francji i delegacja z Niemiec w Warszawie.", "pl") == [
+        "FR", "DE", "PL"
+    ]
+    assert codes("", "Самое главное: Того же дня.", "ru") == []
 
 
 def test_portuguese_sul_is_a_direction_not_guinea_bissau() -> None:

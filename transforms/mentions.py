@@ -1134,7 +1134,7 @@ def _with_local_names(
 ) -> list[_Span]:
     """The English spans that cross into `lang`, merged with the names of `lang` itself.
 
-    Where two overlap the longer wins, and the English reading on a tie (it knows namesakes).
+    Where two overlap the longer wins, and the language's own reading on a tie.
     """
     blocked = blocked_english(lang)
     merged = [
@@ -1149,9 +1149,9 @@ def _with_local_names(
             if reading is None:
                 reading = _LOCAL_READINGS[key] = _read(gaz, m.surface, m.candidates)
             span = _Span(field, m.start, m.end, m.surface, m.candidates, reading)  # type: ignore[arg-type]
-            # On a tie a local country name wins ("México" is no state in Spanish news)
-            tie = -1 if reading.has_country and not reading.has_capital else 1
-            merged.append((order, m.start, m.start - m.end, tie, span))
+            # On a tie the language's own reading wins ("México" is no state in Spanish news,
+            # "Brest" in French news is the French port)
+            merged.append((order, m.start, m.start - m.end, -1, span))
     merged.sort(key=lambda t: t[:4])
     kept: list[_Span] = []
     for _, _, _, _, span in merged:

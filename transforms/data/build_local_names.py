@@ -141,6 +141,9 @@ def noun_forms(lang: str, name: str) -> set[str]:
     if rules is None:
         return forms
     words = name.split(" ")
+    last = words[-1]
+    if lang in ("ru", "uk") and last.endswith("а") and len(last) > 1 and last[-2] in "аеиоуыэюяіїє":
+        return forms  # "Самоа", "Гоа": a vowel before the final -а does not decline
     head = max(range(len(words)), key=lambda i: not _is_adjective(lang, words[i]))
     head_forms = _replace_end(words[head], rules) or _slavic_consonant(lang, words[head])
     for i, form in enumerate(head_forms):
