@@ -1140,7 +1140,10 @@ def _with_local_names(
     merged = [
         (0 if s.field == "title" else 1, s.start, s.start - s.end, 0, s)
         for s in spans
-        if s.surface not in blocked and _crosses(s.reading)
+        if s.surface not in blocked
+        and _crosses(s.reading)
+        # "Jordan Bardella", "Chad Morgan": a given name before a capitalized word is a person
+        and not (s.reading.given_name and _NEXT_WORD.match(texts[s.field], s.end))
     ]
     for order, field in enumerate(("title", "body")):
         for m in find_local(lang, texts[field], gaz.country_names):  # type: ignore[arg-type]
