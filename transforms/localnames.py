@@ -30,6 +30,14 @@ from transforms.gazetteer import COUNTRY_PRIOR, DATA_DIR, Candidate
 COMPILED = DATA_DIR / "local_names.tsv.gz"
 _LANGUAGE_LIST = "de fr es pt it nl pl cs sv da no ru uk tr ar zh ja ko id vi hi"
 LANGUAGES = frozenset(_LANGUAGE_LIST.split(" "))
+# The countries where a language is the main news language: their places are local words there
+HOME = {
+    "de": ("DE", "AT", "CH"), "fr": ("FR", "BE", "CH", "CA"), "it": ("IT", "CH"),
+    "es": ("ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "BO", "UY", "PY", "CU", "GT", "HN",
+           "SV", "NI", "CR", "PA", "DO"),
+    "pt": ("BR", "PT", "AO", "MZ"), "nl": ("NL", "BE"), "pl": ("PL",), "cs": ("CZ",),
+    "sv": ("SE",), "da": ("DK",), "no": ("NO",), "tr": ("TR",), "id": ("ID",), "vi": ("VN",),
+}  # fmt: skip
 _ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id"}
 
 # Korean particles and endings that may follow a country name inside its word

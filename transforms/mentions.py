@@ -35,7 +35,7 @@ from transforms.gazetteer import (
     Gazetteer,
     load_gazetteer,
 )
-from transforms.localnames import blocked_english, find_local, language_of
+from transforms.localnames import HOME, blocked_english, find_local, language_of
 from transforms.records import Field, Mention, MentionKind
 
 COUNTRY_SUPPORT = 1.5  # another place of the same country elsewhere in the article
@@ -1102,27 +1102,43 @@ def _home_region(spans: list[_Span]) -> tuple[tuple[str, str], set[str]] | None:
     return (code, admin1), set(names.values())
 
 
-# Countries whose states news in any language names bare ("Texas", "Bavaria" is written locally)
+# Countries whose states news in any language names bare ("Texas"); a language's own countries'
+# states count too ("Bayern", "Île-de-France")
 _CROSSING_DIVISIONS = frozenset({"US", "CA", "AU", "IN", "CN", "BR", "MX"})
-_CROSSES: dict[str, bool] = {}  # by surface: whether an English name counts in other languages
+_FOREIGN: dict[tuple[str, str], _Reading | None] = {}  # by (language, surface)
 
 
-def _crosses(reading: _Reading) -> bool:
-    """Whether an English gazetteer name counts in an article in another language: countries,
-    capitals, cities of 100,000+ people and the states of big federations, none of them weak."""
-    found = _CROSSES.get(reading.surface)
-    if found is None:
-        found = _CROSSES[reading.surface] = any(
-            c.kind == "country"
-            or (
-                c.weak == STRONG
-                and (
-                    (c.method == "city" and c.prior >= SMALL_CITY)
-                    or (c.method == "division" and c.country_code in _CROSSING_DIVISIONS)
+def _foreign_reading(gaz: Gazetteer, lang: str, reading: _Reading) -> _Reading | None:
+    """An English gazetteer name as read in language `lang`, or None if it does not cross.
+
+    Countries, capitals, cities of 100,000+ people and states of big federations (or of the
+    language's own countries) cross. English-only weaknesses ("Berlin" and "Nice" are English
+    words, "Lyon" a surname) do not apply in another language, whose own common words the
+    compiled block list keeps out.
+    """
+    key = (lang, reading.surface)
+    if key in _FOREIGN:
+        return _FOREIGN[key]
+    home = HOME.get(lang, ())
+    cands = tuple(
+        dataclasses.replace(c, weak=STRONG) if c.weak in (COMMON_WORD, NAME_LIKE) else c
+        for c in reading.candidates
+    )
+    crosses = any(
+        c.kind == "country"
+        or (
+            c.weak == STRONG
+            and (
+                (c.method == "city" and c.prior >= SMALL_CITY)
+                or (
+                    c.method == "division"
+                    and (c.country_code in _CROSSING_DIVISIONS or c.country_code in home)
                 )
             )
-            for c in reading.candidates
         )
+        for c in cands
+    )
+    found = _FOREIGN[key] = _read(gaz, reading.surface, cands) if crosses else None
     return found
 
 
@@ -1137,14 +1153,22 @@ def _with_local_names(
     Where two overlap the longer wins, and the language's own reading on a tie.
     """
     blocked = blocked_english(lang)
-    merged = [
-        (0 if s.field == "title" else 1, s.start, s.start - s.end, 0, s)
-        for s in spans
-        if s.surface not in blocked
-        and _crosses(s.reading)
-        # "Jordan Bardella", "Chad Morgan": a given name before a capitalized word is a person
-        and not (s.reading.given_name and _NEXT_WORD.match(texts[s.field], s.end))
-    ]
+    merged = []
+    for s in spans:
+        if s.surface in blocked:
+            continue
+        reading = _foreign_reading(gaz, lang, s.reading)
+        if reading is None:
+            continue
+        text = texts[s.field]
+        if reading.given_name and _NEXT_WORD.match(text, s.end):
+            continue  # "Jordan Bardella", "Chad Morgan": a person
+        if reading.site and s.start > 1 and text[s.start - 1] == " ":
+            before = _capitalized_before(text, s.start) if text[s.start - 2].isalpha() else -1
+            if before >= 0 and text[before : s.start - 1] in _CLUB_PREFIXES:
+                continue  # "Real Madrid", "Inter Mailand": a club
+        s.reading, s.candidates = reading, reading.candidates
+        merged.append((0 if s.field == "title" else 1, s.start, s.start - s.end, 0, s))
     for order, field in enumerate(("title", "body")):
         for m in find_local(lang, texts[field], gaz.country_names):  # type: ignore[arg-type]
             key = (m.key, m.surface)

@@ -20,7 +20,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from transforms.gazetteer import Candidate, load_gazetteer
+from transforms.gazetteer import COMMON_WORD, Candidate, load_gazetteer
+from transforms.localnames import HOME as _HOME
 
 DATA_DIR = Path(__file__).resolve().parent
 OUT = DATA_DIR / "local_names.tsv.gz"
@@ -32,14 +33,6 @@ _BABEL = {"no": ["nb"], "zh": ["zh", "zh_Hant"]}
 # Languages written in Latin script, where the English gazetteer's names can meet local words
 _LATIN = ("de", "fr", "es", "pt", "it", "nl", "pl", "cs", "sv", "da", "no", "tr", "id", "vi")
 _WORDFREQ = {"no": "nb", "da": "nb"}  # wordfreq has no Danish list; Norwegian is nearest
-# The countries where a language is the main news language: their places are local words there
-_HOME = {
-    "de": ("DE", "AT", "CH"), "fr": ("FR", "BE", "CH", "CA"), "it": ("IT", "CH"),
-    "es": ("ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "BO", "UY", "PY", "CU", "GT", "HN",
-           "SV", "NI", "CR", "PA", "DO"),
-    "pt": ("BR", "PT", "AO", "MZ"), "nl": ("NL", "BE"), "pl": ("PL",), "cs": ("CZ",),
-    "sv": ("SE",), "da": ("DK",), "no": ("NO",), "tr": ("TR",), "id": ("ID",), "vi": ("VN",),
-}  # fmt: skip
 BIG_CITY = 1_000_000
 _SCRIPT = {
     "ru": re.compile(r"[\u0400-\u04ff][\u0400-\u04ff \-]+"),
@@ -469,8 +462,10 @@ def _english_blocks(out: _Out, lang: str, countries: dict[str, set[tuple[str, st
             for c in cands
         ):
             continue  # a big city's name is frequent because news names it ("Berlin" in German)
-        floor = 5.0 if any(c.country_code in home for c in cands) else 3.3
-        if local >= floor and local - english(lower) >= 0.8:
+        floor = 5.5 if any(c.country_code in home for c in cands) else 3.3
+        if (local >= floor and local - english(lower) >= 0.8) or (
+            local >= 2.5 and any(c.weak == COMMON_WORD for c in cands)
+        ):  # a word in the language, or an English word it borrowed ("Mobile" in German)
             out.other(lang, surface, "noeng")
 
 
