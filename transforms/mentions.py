@@ -1112,22 +1112,24 @@ def _foreign_reading(gaz: Gazetteer, lang: str, reading: _Reading) -> _Reading |
     """An English gazetteer name as read in language `lang`, or None if it does not cross.
 
     Countries, capitals, cities of 100,000+ people and states of big federations (or of the
-    language's own countries) cross. English-only weaknesses ("Berlin" and "Nice" are English
-    words, "Lyon" a surname) do not apply in another language, whose own common words the
-    compiled block list keeps out.
+    language's own countries) cross. Being an English word ("Berlin", "Nice") is no weakness in
+    another language, whose own common words the compiled block list keeps out; a town named
+    like a person still needs support, unless it lies in the language's own countries ("Lyon").
     """
     key = (lang, reading.surface)
     if key in _FOREIGN:
         return _FOREIGN[key]
     home = HOME.get(lang, ())
     cands = tuple(
-        dataclasses.replace(c, weak=STRONG) if c.weak in (COMMON_WORD, NAME_LIKE) else c
+        dataclasses.replace(c, weak=STRONG)
+        if c.weak == COMMON_WORD or (c.weak == NAME_LIKE and c.country_code in home)
+        else c
         for c in reading.candidates
     )
     crosses = any(
         c.kind == "country"
         or (
-            c.weak == STRONG
+            c.weak in (STRONG, NAME_LIKE)  # a town named like a person still needs support
             and (
                 (c.method == "city" and c.prior >= SMALL_CITY)
                 or (
