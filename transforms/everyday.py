@@ -14,7 +14,7 @@ Written by the newsmill team.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 # Head nouns that make "<demonym or country> <noun>" a kind of thing (lowercase, as written)
@@ -53,44 +53,46 @@ class _SpanLike(Protocol):
     candidates: Sequence[Any]
 
 
-def everyday_filter(spans: list[Any], texts: dict[Any, str]) -> list[Any]:
-    """Drop the spans that name a kind of thing ("French fries") or the bird ("Turkey")."""
+def everyday_filter(
+    spans: list[Any], texts: dict[Any, str], flag: Callable[[Any], bool]
+) -> tuple[list[Any], bool]:
+    """Drop the spans that name a kind of thing ("French fries") or the bird ("Turkey").
+
+    Also returns whether `flag(reading)` holds for any kept span's reading (one loop, not two:
+    this runs for every English article).
+    """
     kept = []
     bird: bool | None = None
+    flagged = False
     for span in spans:
-        text = texts[span.field]
-        end = span.end
-        if (
-            span.reading.has_country
-            and end < len(text) - 2
-            and text[end] == " "
-            and _head_after(text, end + 1)
-            and not (
-                text.startswith("press", end + 1)
-                and text.endswith(("the ", "The "), 0, span.start)
-            )
-        ):
-            continue  # "a French press", but "the Chinese press" is China's newspapers
-        if span.surface in ("Turkey", "TURKEY"):
-            if bird is None:
-                bird = _is_bird(spans, texts)
-            if bird:
-                continue
+        reading = span.reading
+        if reading.has_country:
+            text = texts[span.field]
+            end = span.end
+            if (
+                _HEAD.match(text, end)
+                or (text[end + 1 : end + 2].isupper() and _title_head(text, end))
+            ) and not (
+                text.startswith(" press", end) and text.endswith(("the ", "The "), 0, span.start)
+            ):
+                continue  # "a French press", but "the Chinese press" is China's newspapers
+            if span.surface in ("Turkey", "TURKEY"):
+                if bird is None:
+                    bird = _is_bird(spans, texts)
+                if bird:
+                    continue
+        flagged = flagged or flag(reading)
         kept.append(span)
-    return kept
+    return kept, flagged
 
 
-_WORD = re.compile(r"[^\W\d_]+")
+_HEAD = re.compile(r" (?:" + "|".join(sorted(_HEADS, key=len, reverse=True)) + r")\b")
+_HEAD_ANY_CASE = re.compile(_HEAD.pattern, re.IGNORECASE)
 
 
-def _head_after(text: str, start: int) -> bool:
-    found = _WORD.match(text, start)
-    if found is None:
-        return False
-    word = found.group()
-    if word in _HEADS:
-        return True
-    return word[0].isupper() and word.lower() in _HEADS and _title_case(text)
+def _title_head(text: str, end: int) -> bool:
+    """A head noun in a title-case headline: "Dutch Apple Pie Recipe"."""
+    return _HEAD_ANY_CASE.match(text, end) is not None and _title_case(text)
 
 
 def _title_case(text: str) -> bool:

@@ -997,8 +997,8 @@ def extract_mentions(
     evidence = [source_country] if source_country else []
     if lang is None:
         spans = _person_filter(gaz, spans, texts)
-        spans = everyday_filter(spans, texts)
-        if any(_us_or_other(s.reading) for s in spans) and american_cues(texts):
+        spans, us_or_other = everyday_filter(spans, texts, _us_or_other)
+        if us_or_other and american_cues(texts):
             evidence.append("US")  # "Georgia" beside peaches, a county and the USDA
     _link_commas(spans, texts)
     _resolve(spans, evidence)
@@ -1048,18 +1048,23 @@ def _prefer_home_region(spans: list[_Span]) -> None:
     Egypt's) where the article names no other place of that country and two or more lesser
     places agree on one state ("Osakis", "Douglas County": Minnesota).
     """
+    lone = [
+        span
+        for span in spans
+        if (chosen := span.chosen) is not None
+        and chosen.prior >= FAMOUS
+        and (chosen.kind == "place" or chosen.method == "capital")
+        and len(span.reading.admin1_key_set) > 1
+    ]
+    if not lone:
+        return  # no famous place with a namesake: nothing to move
     region = _home_region(spans)
     if region is None:
         return
     key = region[0]
-    for span in spans:
+    for span in lone:
         chosen = span.chosen
-        if (
-            chosen is None
-            or chosen.country_code == key[0]
-            or chosen.prior < FAMOUS
-            or not (chosen.kind == "place" or chosen.method == "capital")
-        ):
+        if chosen is None or chosen.country_code == key[0]:
             continue
         local = [c for c, k in zip(span.candidates, span.reading.admin1_keys, strict=True)
                  if k == key]  # fmt: skip

