@@ -169,3 +169,25 @@ def test_compiled_local_names_match_their_sources(tmp_path: Path) -> None:
     assert fresh.read_bytes() == COMPILED.read_bytes(), (
         "run: python -m transforms.data.build_local_names"
     )
+
+
+def test_ingest_passes_each_article_its_own_language() -> None:
+    from types import SimpleNamespace
+
+    from transforms.normalize import normalize_article
+    from transforms.records import Article
+    from warehouse.ingest import _Batch
+
+    batch = _Batch()
+    outcome = SimpleNamespace(dump_id="d", captured_at=None, articles=0)
+    text = "Coreia do Sul e Japão assinam acordo"
+    for language in ("pt", None):
+        article = Article(title=text, body="", url=f"https://example.com/{language}",
+                          language=language)  # fmt: skip
+        batch.add_article(normalize_article(article, detect=False), outcome)  # type: ignore[arg-type]
+    batch.extract_mentions()
+    table = batch.mentions.table().to_pylist()
+    by_row = {(r["surface"], r["country_code"]) for r in table if r["_row"] == 0}
+    assert by_row == {("Coreia do Sul", "KR"), ("Japão", "JP")}
+    english = {r["country_code"] for r in table if r["_row"] == 1}
+    assert "KR" not in english  # read as English, "Coreia do Sul" is no name it knows

@@ -148,22 +148,25 @@ class _Batch:
         self.seconds["normalize"] += time.thread_time() - started
 
     def extract_mentions(self) -> None:
-        languages, rows = self.languages, self.rows
+        # The article's language picks the local names; the outlet's country is weak evidence.
+        # _add_children calls `mentions` once per row in row order, so each call takes the next
+        # row's language and row (this keeps _add_children's (title, body) signature).
+        context = iter(zip(self.languages, self.rows, strict=True))
 
-        def mentions(index: int, title: str, body: str) -> list[Any]:
-            # The article's language picks the local names; the outlet's country is weak evidence
+        def mentions(title: str, body: str) -> list[Any]:
+            language, row = next(context)
             return extract_mentions(
-                title, body, language=languages[index],
-                source_country=getattr(rows[index], "source_country", None),
+                title, body, language=language,
+                source_country=getattr(row, "source_country", None),
             )  # fmt: skip
 
-        self._add_children(self.mentions, mentions, "mentions", indexed=True)
+        self._add_children(self.mentions, mentions, "mentions")
 
     def score_topics(self) -> None:
         self._add_children(self.topics, score_topics, "topics")
 
-    def _add_children(self, target: _Columns, produce: Callable[..., Iterable[Any]],
-                      step: str, indexed: bool = False) -> None:
+    def _add_children(self, target: _Columns, produce: Callable[[str, str], Iterable[Any]],
+                      step: str) -> None:
         """Rows of `target` for what `produce(title, body)` finds in each article: the record's
         fields by column name, plus the article's id and row in the batch. Appends are bound
         once: this runs for every mention of every article."""
@@ -173,8 +176,7 @@ class _Batch:
         appends = [target.columns[name].append for name in names]
         article_ids, row_numbers = target.columns["article_id"].append, target.columns[ROW].append
         for index, row in enumerate(self.rows):
-            found = produce(index, row.title, row.body) if indexed else produce(row.title, row.body)
-            for record in found:
+            for record in produce(row.title, row.body):
                 article_ids(row.article_id)
                 row_numbers(index)
                 for append, value in zip(appends, fields(record), strict=True):
