@@ -215,7 +215,13 @@ def _it(base: str) -> list[str]:
     return [base]
 
 
+def _ar(base: str) -> list[str]:
+    forms = [base, base + "ة", base + "ون", base + "ين"]
+    return forms + [f[2:] for f in forms if f.startswith("ال")]
+
+
 _ADJECTIVES: dict[str, Callable[[str], list[str]]] = {
+    "ar": _ar,
     "de": lambda b: [b] + [b + e for e in ("e", "en", "er", "es", "em")],
     "fr": _fr,
     "es": _es,
@@ -363,6 +369,8 @@ def compile_local_names(path: Path = OUT) -> int:
             for name in cldr:
                 for form in noun_forms(lang, name):
                     add_country(form, code, "name")
+                    if lang == "fr" and form[:1] in "ÉÈÊ":
+                        add_country("E" + form[1:], code, "name")  # "Etats-Unis", "Egypte"
         for row_lang, code, kind, values in team:
             if row_lang != lang:
                 continue
