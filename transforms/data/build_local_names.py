@@ -228,6 +228,13 @@ _ADJECTIVES: dict[str, Callable[[str], list[str]]] = {
     "pt": _pt,
     "it": _it,
     "nl": lambda b: [b, b + "e"],
+    "sv": lambda b: [b, b + "a", b + "e"],
+    "da": lambda b: [b, b + "e"],
+    "no": lambda b: [b, b + "e"],
+    "cs": lambda b: [b]
+    + [b[:-1] + e for e in ("á", "é", "ého", "ou", "ým", "ých", "ém", "ému", "ými", "í")],
+    "uk": lambda b: [b]
+    + [b[:-2] + e for e in ("а", "е", "ого", "ій", "им", "их", "у", "і", "ою", "ому", "ими")],
     "pl": lambda b: [b] + _replace_end(b, _PL_ADJ),
     "ru": lambda b: [b] + _replace_end(b, _RU_ADJ),
 }
