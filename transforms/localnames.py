@@ -53,9 +53,11 @@ _TR_SUFFIX = re.compile(
     r"(?:l[ae]r)?(?:[ıiuü]|[ae]|[dt][ae]|[dt][ae]n|n[ıiuü]n|[ıiuü]n|y?l[ae]|y[ae]|y[ıiuü]|"
     r"[cç][ae]|[dt][ae]ki|l[ıiuü]|l[ıiuü]k|[ıiuü]m[ıiuü]z|ca)?"
 )
-# Vietnamese words that are also a pronoun or a name ("Anh"): a country only inside a sentence
-# and not after another capitalized word (then it is part of a person's name)
-_VI_GUARDED = frozenset({"Anh", "Ý", "Pháp", "Đức", "Nga", "Mỹ"})
+# Vietnamese country words that are also given names: not after another capitalized word (then
+# they end a person's name, "Nguyễn Minh Đức"); those that also open common words or a pronoun
+# ("Anh ấy", "Ý kiến", "Pháp luật") count only inside a sentence
+_VI_NAMES = frozenset({"Anh", "Ý", "Pháp", "Đức", "Nga", "Mỹ"})
+_VI_WORDS = frozenset({"Anh", "Ý", "Pháp"})
 
 
 def language_of(code: str | None) -> str | None:
@@ -199,10 +201,10 @@ def _accept(lang: str, text: str, start: int, end: int, surface: str, method: st
                 stop += 1
             return _TR_SUFFIX.fullmatch(text, end, stop) is not None
         return False
-    if lang == "vi" and surface in _VI_GUARDED:
+    if lang == "vi" and surface in _VI_NAMES:
         before = text[max(0, start - 12) : start].rstrip()
         if not before or before[-1] in '.!?:;"\u201c\n':
-            return False
+            return surface not in _VI_WORDS
         previous = before.rsplit(" ", 1)[-1]
         return not previous[:1].isupper()
     return True
