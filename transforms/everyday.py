@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 # Head nouns that make "<demonym or country> <noun>" a kind of thing (lowercase, as written)
-_HEAD_LIST = (
-    """chard rice apple pie pies nut nuts bread breads fries fry toast press presses door doors
+_HEAD_LIST = """
+    chard rice apple pie pies nut nuts bread breads fries fry toast press presses door doors
     sandwich sandwiches waffle waffles delight delights bath baths yogurt yoghurt pastry pastries
     egg eggs checkers ink cat cats shepherd shepherds meatball meatballs coffee bacon wave
     dressing dressings cheese cheeses onion onions horn horns kiss kisses braid twist omelette
@@ -30,8 +30,8 @@ _HEAD_LIST = (
     pepper peppers powder salsa relish rellenos cabinet cabinets plate plates dishes teacup
     teacups hat hats fondue knife knives blue flu pancake pancakes crepe crepes
     crêpes dip pastrami bun buns drain horns kisses cakes cake potato
-    potatoes slaw custard custards flan flatbread"""
-)
+    potatoes slaw custard custards flan flatbread
+"""
 _HEADS = frozenset(_HEAD_LIST.split())
 _BIRD_CUES = re.compile(
     r"\b(?:[Tt]hanksgiving|roast(?:ed|ing)?|oven|stuffing|gravy|recipe|carv(?:e|ed|ing)|"
@@ -102,7 +102,7 @@ def _title_case(text: str) -> bool:
 
 
 def _is_bird(spans: list[Any], texts: dict[Any, str]) -> bool:
-    """"Turkey" is the bird when the article cooks, carves or hunts and names no Turkish place."""
+    """Whether "Turkey" is the bird: the article cooks, carves or hunts and names no Turkish place."""
     if not any(_BIRD_CUES.search(text) for text in texts.values()):
         return False
     return not any(
