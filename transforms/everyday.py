@@ -102,7 +102,7 @@ def _title_case(text: str) -> bool:
 
 
 def _is_bird(spans: list[Any], texts: dict[Any, str]) -> bool:
-    """Whether "Turkey" is the bird: the article cooks, carves or hunts and names no Turkish place."""
+    """Whether "Turkey" is the bird: the article cooks or hunts and names no Turkish place."""
     if not any(_BIRD_CUES.search(text) for text in texts.values()):
         return False
     return not any(
