@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from transforms.localnames import COMPILED, language_of
+from transforms.localnames import COMPILED, LANGUAGES, language_of
 from transforms.mentions import extract_mentions
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -191,3 +193,18 @@ def test_ingest_passes_each_article_its_own_language() -> None:
     assert by_row == {("Coreia do Sul", "KR"), ("Japão", "JP")}
     english = {r["country_code"] for r in table if r["_row"] == 1}
     assert "KR" not in english  # read as English, "Coreia do Sul" is no name it knows
+
+
+_ALPHABET = "".join(sorted({c for a in _articles("geo_multilingual") for c in a["title"] + a["body"]}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=_ALPHABET, max_size=80),
+    st.text(alphabet=_ALPHABET, max_size=200),
+    st.sampled_from(sorted(LANGUAGES) + [None, "en", "xx"]),
+)
+def test_every_mention_is_the_exact_slice_it_names(title: str, body: str, lang: str | None) -> None:
+    for m in extract_mentions(title, body, lang, "US"):
+        text = title if m.field == "title" else body
+        assert text[m.start : m.end] == m.surface and m.surface
