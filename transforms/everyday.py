@@ -30,7 +30,9 @@ _HEAD_LIST = """
     pepper peppers powder salsa relish rellenos cabinet cabinets plate plates dishes teacup
     teacups hat hats fondue knife knives blue flu pancake pancakes crepe crepes
     crêpes dip pastrami bun buns drain horns kisses cakes cake potato
-    potatoes slaw custard custards flan flatbread
+    potatoes slaw custard custards flan flatbread cow cows fowl shorts triangle duck rug rugs
+    carpet carpets oven ovens lantern lanterns standoff breakfast measles cotton
+    artichoke artichokes wax
 """
 _HEADS = frozenset(_HEAD_LIST.split())
 _BIRD_CUES = re.compile(
