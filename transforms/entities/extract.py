@@ -1,0 +1,339 @@
+"""Persons and organizations of one article, by rules over capitalized spans and word lists.
+
+Two passes over the article's title and body together:
+
+1. Every candidate piece (see candidates.py) is classified on its own evidence: a known
+   organization or an organization head or suffix ("Ministry", "Party", "Inc."); a title or
+   honorific before a name ("Foreign Minister Takeshi Iwaya", "Mr. Park"); a given name first
+   ("Christopher Landau"); a family name written first ("Park Yoon-joo"); or a known surname last.
+   A piece the geoparser read as a country or place is no entity, nor is the outlet's own name.
+2. What is left is resolved against what the article established: a lone "Landau" or "Mr. Park"
+   is the full name written elsewhere in the article (before or after), an acronym the article
+   defined ("Liberal Democratic Party (LDP)") is that organization.
+
+No model, no network: lookups are hashes into the lists of lexicons.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from transforms.entities.candidates import CONNECTORS, Piece, Token, pieces
+from transforms.entities.lexicons import (
+    PARTICLES,
+    PLACE_WORDS,
+    SURNAME_FIRST,
+    Lexicons,
+    load_lexicons,
+)
+from transforms.entities.names import organization_name, person_name
+from transforms.records import Entity, Field, Mention
+
+_ACRONYM_AFTER = re.compile(r" \(([A-Z][A-Za-z&]{1,9})\)")
+_INITIAL = re.compile(r"^(?:[^\W\d_]\.)+$")
+
+
+@dataclass(slots=True)
+class _Found:
+    kind: str
+    tokens: list[Token]
+    field: Field
+    method: str
+    name: str
+
+
+@dataclass(slots=True)
+class _Article:
+    """What pass 1 learned, for pass 2 to resolve short forms with."""
+
+    found: list[_Found]
+    pending: list[tuple[Field, list[Token], bool]]  # (field, tokens, titled)
+    short_forms: dict[str, str]  # "Landau" -> "Christopher Landau"
+    acronyms: dict[str, str]  # "LDP" -> "Liberal Democratic Party"
+    full_names: dict[str, str]  # casefolded full name -> canonical (for capitals-only headlines)
+
+
+def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
+                     language: str | None = None, source: str | None = None) -> list[Entity]:
+    """Every person and organization named in an article, title first, in text order.
+
+    `mentions` are the geoparser's decisions for the same article: a span it read as a country
+    or place is no person or organization. `source` is the outlet, which is not counted as an
+    organization of its own articles. `language` is accepted for the pipeline's sake; the word
+    lists are written for English-language news and work on other Latin-script text only as far
+    as names and titles are shared.
+    """
+    lex = load_lexicons()
+    places = {(m.field, m.start, m.end) for m in mentions}
+    outlet = _outlet_forms(source)
+    state = _Article([], [], {}, {}, {})
+    texts: dict[Field, str] = {"title": title, "body": body}
+    shouted: list[tuple[Field, list[Piece]]] = []
+    for field_name, text in texts.items():
+        if not text:
+            continue
+        found = pieces(text, lex)
+        if _all_capitals(text):
+            shouted.append((field_name, found))
+            continue
+        for piece in found:
+            _classify(piece, field_name, text, lex, places, outlet, state)
+    _resolve(state, lex, places)
+    for field_name, found in shouted:
+        _resolve_shouted(found, field_name, state, lex)
+    entities: dict[tuple[str, int], Entity] = {}
+    for f in state.found:
+        start, end = f.tokens[0].start, f.tokens[-1].end
+        # A defined acronym is found both by its definition and as a word: keep the first.
+        entities.setdefault((f.field, start), Entity(
+            f.kind, f.name, texts[f.field][start:end], f.field, start, end,  # type: ignore[arg-type]
+            f.method))
+    return sorted(entities.values(), key=lambda e: (e.field != "title", e.start))
+
+
+def _outlet_forms(source: str | None) -> frozenset[str]:
+    if not source:
+        return frozenset()
+    folded = source.casefold().strip()
+    return frozenset((folded, folded.removeprefix("the ")))
+
+
+def _all_capitals(text: str) -> bool:
+    """A headline written in capitals throughout: its capitals say nothing about names."""
+    sample = text[:300]
+    return not any(c.islower() for c in sample) and any(c.isupper() for c in sample)
+
+
+def _span_text(text: str, tokens: list[Token]) -> str:
+    return text[tokens[0].start:tokens[-1].end]
+
+
+def _classify(piece: Piece, field: Field, text: str, lex: Lexicons,
+              places: set[tuple[str, int, int]], outlet: frozenset[str],
+              state: _Article) -> None:
+    """Pass 1 for one piece: record what its own words prove, queue the rest for pass 2."""
+    tokens = piece.tokens
+    if len(tokens) == 1:
+        # Alone, a word is a known organization, a place, or (pass 2) a short form.
+        token = tokens[0]
+        if (field, token.start, token.end) in places:
+            return
+        known = lex.orgs.get(token.text)
+        if known is not None and token.text.casefold() not in outlet:
+            _add_org(tokens, field, known, "lexicon", text, state)
+            return
+        state.pending.append((field, tokens, False))
+        return
+    if (field, piece.start, piece.end) in places:
+        return
+    if _org_or_person(tokens, field, text, lex, places, outlet, state):
+        return
+    if piece.initial and len(tokens) > 1 and tokens[0].text.lower() in lex.common:
+        # "Yesterday Christopher Landau ...": the sentence's first word is no part of the name.
+        rest = tokens[1:]
+        while rest and rest[0].text in CONNECTORS:
+            rest = rest[1:]
+        if rest and _org_or_person(rest, field, text, lex, places, outlet, state):
+            return
+    state.pending.append((field, tokens, False))
+
+
+def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
+                   places: set[tuple[str, int, int]], outlet: frozenset[str],
+                   state: _Article) -> bool:
+    """Classify a run of tokens on its own evidence; False when it proves nothing."""
+    surface = _span_text(text, tokens)
+    if (field, tokens[0].start, tokens[-1].end) in places:
+        return True  # a place: settled, and no entity
+    if surface.casefold() in outlet:
+        return True
+    known = lex.orgs.get(surface)
+    if known is not None and not (len(surface) <= 3 and surface.isupper() and len(tokens) == 1
+                                  and _defined_differently(surface, state)):
+        _add_org(tokens, field, known, "lexicon", text, state)
+        return True
+    titled = _split_title(tokens, lex)
+    if titled is not None:
+        before, name = titled
+        if before:
+            _org_or_person(before, field, text, lex, places, outlet, state)
+        if (field, name[0].start, name[-1].end) in places:
+            return True
+        if len(name) == 1:
+            state.pending.append((field, name, True))
+        else:
+            _add_person(name, field, "title", state, lex)
+        return True
+    words = [t.text for t in tokens]
+    last = words[-1]
+    if _is_org(words, lex):
+        if len(words) == 1:
+            return False
+        _add_org(tokens, field, organization_name(surface), "suffix", text, state)
+        return True
+    if last in PLACE_WORDS or len(words) < 2:
+        return False
+    first = words[0]
+    names = [w for w in words if w not in PARTICLES]
+    if first in SURNAME_FIRST and 2 <= len(names) <= 3 and all(
+            _name_word(w, lex) and (w.lower() not in lex.common or "-" in w) for w in names[1:]):
+        _add_person(tokens, field, "lexicon", state, lex, family_first=True)
+        return True
+    if not all(_name_word(w, lex) for w in names) or len(names) > 5:
+        return False
+    if first in lex.given and (last.lower() not in lex.common or last in lex.surnames):
+        _add_person(tokens, field, "given_name", state, lex)
+        return True
+    if (len(names) <= 3 and last in lex.surnames and last.lower() not in lex.common
+            and first.lower() not in lex.common and first not in lex.demonyms
+            and not any((field, t.start, t.end) in places for t in tokens)):
+        _add_person(tokens, field, "surname", state, lex)
+        return True
+    acronym = _ACRONYM_AFTER.match(text, tokens[-1].end)
+    if acronym and _initials_match(acronym.group(1), words):
+        _add_org(tokens, field, organization_name(surface), "acronym", text, state)
+        return True
+    return False
+
+
+def _defined_differently(acronym: str, state: _Article) -> bool:
+    return acronym in state.acronyms
+
+
+def _name_word(word: str, lex: Lexicons) -> bool:
+    """A word that can be part of a person's name."""
+    return (word in PARTICLES or bool(_INITIAL.match(word))
+            or (word[:1].isupper() and word not in lex.org_heads and word not in lex.title_heads
+                and not word.isupper() or len(word) <= 2 and word in ("II", "IV", "Jr.", "Sr.")))
+
+
+def _is_org(words: list[str], lex: Lexicons) -> bool:
+    heads = lex.org_heads
+    return words[-1] in lex.org_suffixes or any(w in heads for w in words)
+
+
+def _initials_match(acronym: str, words: list[str]) -> bool:
+    letters = [w[0] for w in words if w not in CONNECTORS and w[:1].isupper()]
+    return len(letters) >= 2 and acronym[0] == letters[0] and acronym[-1] in "".join(letters)
+
+
+def _split_title(tokens: list[Token], lex: Lexicons) -> tuple[list[Token], list[Token]] | None:
+    """(what comes before the title, the name after it), when a title heads a name."""
+    heads, words = lex.title_heads, lex.title_words
+    n = len(tokens)
+    for index, token in enumerate(tokens):
+        if token.text not in heads and not _hyphenated_title(token.text, lex):
+            continue
+        after = index + 1
+        while after < n - 1 and tokens[after].text in words and tokens[after].text not in (
+                lex.given if after > index + 1 else ()):
+            after += 1
+        name = tokens[after:]
+        if not name or not _titled_name(name, lex):
+            continue
+        begin = index
+        while begin > 0 and tokens[begin - 1].text in words:
+            begin -= 1
+        before = tokens[:begin]
+        while before and before[-1].text in CONNECTORS:
+            before = before[:-1]
+        return before, name
+    return None
+
+
+def _hyphenated_title(word: str, lex: Lexicons) -> bool:
+    if "-" not in word:
+        return False
+    parts = word.split("-")
+    return all(p in lex.title_words for p in parts) and any(p in lex.title_heads for p in parts)
+
+
+def _titled_name(name: list[Token], lex: Lexicons) -> bool:
+    words = [t.text for t in name if t.text not in PARTICLES]
+    return (0 < len(words) <= 4 and name[0].text not in CONNECTORS
+            and words[-1] not in PLACE_WORDS and not any(w in lex.org_heads for w in words)
+            and not any(w in lex.title_heads for w in words) and not words[-1].isupper())
+
+
+def _add_org(tokens: list[Token], field: Field, name: str, method: str, text: str,
+             state: _Article) -> None:
+    if tokens[0].text == "The":
+        tokens = tokens[1:]
+        if not tokens:
+            return
+    state.found.append(_Found("organization", tokens, field, method, name))
+    acronym = _ACRONYM_AFTER.match(text, tokens[-1].end)
+    if acronym and len(tokens) > 1:
+        short = acronym.group(1)
+        state.acronyms.setdefault(short, name)
+        start = acronym.start(1)
+        state.found.append(_Found("organization", [Token(short, start, start + len(short))],
+                                  field, "acronym", name))
+
+
+def _add_person(tokens: list[Token], field: Field, method: str, state: _Article, lex: Lexicons,
+                *, family_first: bool = False) -> None:
+    words = [t.text for t in tokens]
+    name = person_name(words)
+    state.found.append(_Found("person", tokens, field, method, name))
+    state.full_names.setdefault(name.casefold(), name)
+    short = words[-1]
+    if short in ("Jr.", "Sr.", "II", "III") and len(words) > 2:
+        short = words[-2]
+    if family_first or words[0] in SURNAME_FIRST:
+        # "Park Yoon-joo" is "Park" later on; the last word stays a short form too, since
+        # some papers write such names given name first.
+        state.short_forms.setdefault(words[0], name)
+    state.short_forms.setdefault(short, name)
+
+
+def _resolve(state: _Article, lex: Lexicons, places: set[tuple[str, int, int]]) -> None:
+    """Pass 2: short forms and acronyms that only the rest of the article explains."""
+    short_forms, acronyms, found = state.short_forms, state.acronyms, state.found
+    for field, tokens, titled in state.pending:
+        if len(tokens) == 1:
+            word = tokens[0].text
+            if (field, tokens[0].start, tokens[0].end) in places:
+                continue
+            if word in acronyms:
+                found.append(_Found("organization", tokens, field, "acronym", acronyms[word]))
+            elif word in short_forms:
+                found.append(_Found("person", tokens, field, "coreference", short_forms[word]))
+            elif titled and not word.isupper():
+                found.append(_Found("person", tokens, field, "title", person_name([word])))
+            continue
+        # A longer run nothing explained ("Park Goes To Washington" in a title-case headline):
+        # its words may still be short forms of the article's people.
+        for token in tokens:
+            word = token.text
+            if word in short_forms and (field, token.start, token.end) not in places:
+                found.append(_Found("person", [token], field, "coreference", short_forms[word]))
+            elif word in acronyms:
+                found.append(_Found("organization", [token], field, "acronym", acronyms[word]))
+
+
+def _resolve_shouted(found: list[Piece], field: Field, state: _Article, lex: Lexicons) -> None:
+    """A capitals-only headline: only names the article writes elsewhere, or known bodies."""
+    short = {k.casefold(): v for k, v in state.short_forms.items()}
+    acronyms = state.acronyms
+    for piece in found:
+        tokens = piece.tokens
+        surface = " ".join(t.text for t in tokens)
+        folded = surface.casefold()
+        if folded in state.full_names:
+            state.found.append(_Found("person", tokens, field, "coreference",
+                                      state.full_names[folded]))
+            continue
+        known = lex.orgs_folded.get(folded)
+        if known is not None and len(folded) > 2 and folded not in lex.common:
+            state.found.append(_Found("organization", tokens, field, "lexicon", known))
+            continue
+        for token in tokens:
+            word = token.text.casefold()
+            if word in short and word not in lex.common:
+                state.found.append(_Found("person", [token], field, "coreference", short[word]))
+            elif token.text in acronyms:
+                state.found.append(_Found("organization", [token], field, "acronym",
+                                          acronyms[token.text]))
