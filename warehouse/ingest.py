@@ -19,10 +19,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from transforms.entities import extract_entities
 from transforms.formats.detect import SNIFF_BYTES, Limits, is_warc_head, read_dump, too_large
 from transforms.mentions import extract_mentions
 from transforms.normalize import ArticleRow, detect_language, normalize_article
-from transforms.records import Article, Reject
+from transforms.records import Article, Mention, Reject
 from transforms.topics import score_topics
 from warehouse import schema
 from warehouse.memory import release_freed_memory
@@ -31,8 +32,14 @@ from warehouse.rawfiles import RawFile, read_and_hash, sha256_of
 log = logging.getLogger("newsmill.ingest")
 
 ROW = "_row"  # column linking mention/topic candidates to their article's row in the batch
-MENTION_CANDIDATE = schema.MENTION.append(pa.field(ROW, pa.int32(), nullable=False))
-TOPIC_CANDIDATE = schema.TOPIC.append(pa.field(ROW, pa.int32(), nullable=False))
+# Tables of rows that belong to an article, and the BatchResult attribute holding each one's
+# candidates: merge handles them all alike.
+CHILDREN = {"mention": "mentions", "topic": "topics", "entity": "entities"}
+CANDIDATES = {table: schema.ARTICLE_TABLES[table].append(pa.field(ROW, pa.int32(), nullable=False))
+              for table in CHILDREN}
+MENTION_CANDIDATE = CANDIDATES["mention"]
+TOPIC_CANDIDATE = CANDIDATES["topic"]
+ENTITY_CANDIDATE = CANDIDATES["entity"]
 REJECT_CANDIDATE = schema.REJECT.remove(schema.REJECT.get_field_index("run_id"))
 
 
@@ -62,8 +69,9 @@ class BatchResult:
     mentions: pa.Table
     topics: pa.Table
     rejects: pa.Table
+    entities: pa.Table = field(default_factory=ENTITY_CANDIDATE.empty_table)
     # CPU seconds this batch spent per step in its worker (read+parse, normalize, mentions,
-    # topics, rows), so a run can tell its bottleneck even on a busy machine.
+    # topics, entities, rows), so a run can tell its bottleneck even on a busy machine.
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -108,14 +116,16 @@ def ingest_batch(
     batch.detect_languages()
     batch.extract_mentions()
     batch.score_topics()
+    batch.extract_entities()
     started = time.thread_time()
     tables = batch.article_table(), batch.mentions.table(), batch.topics.table(), \
         batch.rejects.table()
+    entities = batch.entities.table()
     batch.seconds["rows"] += time.thread_time() - started
-    return BatchResult(outcomes, *tables, seconds=batch.seconds)
+    return BatchResult(outcomes, *tables, entities=entities, seconds=batch.seconds)
 
 
-STEPS = ("read+parse", "normalize", "mentions", "topics", "rows")
+STEPS = ("read+parse", "normalize", "mentions", "topics", "entities", "rows")
 
 
 class _Batch:
@@ -128,6 +138,8 @@ class _Batch:
         self.languages: list[str | None] = []
         self.mentions = _Columns(MENTION_CANDIDATE)
         self.topics = _Columns(TOPIC_CANDIDATE)
+        self.entities = _Columns(ENTITY_CANDIDATE)
+        self.found_mentions: list[list[Mention]] = []  # per article, for the entity stage
         self.rejects = _Columns(REJECT_CANDIDATE)
         self.seconds = dict.fromkeys(STEPS, 0.0)
 
@@ -148,7 +160,26 @@ class _Batch:
         self.seconds["normalize"] += time.thread_time() - started
 
     def extract_mentions(self) -> None:
-        self._add_children(self.mentions, extract_mentions, "mentions")
+        found = self.found_mentions
+
+        def mentions(title: str, body: str) -> list[Mention]:
+            records = extract_mentions(title, body)
+            found.append(records)
+            return records
+
+        self._add_children(self.mentions, mentions, "mentions")
+
+    def extract_entities(self) -> None:
+        """Persons and organizations; each article's mentions say which spans are places."""
+        # _add_children calls `entities` once per article, in row order.
+        context = zip(self.found_mentions, self.rows, self.languages, strict=True)
+
+        def entities(title: str, body: str) -> list[Any]:
+            mentions, row, language = next(context)
+            return extract_entities(title, body, mentions, language=language, source=row.source)
+
+        self._add_children(self.entities, entities, "entities")
+        self.found_mentions = []
 
     def score_topics(self) -> None:
         self._add_children(self.topics, score_topics, "topics")

@@ -1,7 +1,7 @@
 """Start-up of parse worker processes.
 
 The local process pool uses the forkserver start method with this module preloaded: the fork
-server imports it once, loading the gazetteer and topic lexicons, and every worker forked from it
+server imports it once, loading the gazetteer, topic and entity lexicons, and every worker forked from it
 starts with them in memory instead of re-reading them.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import transforms.formats.html  # noqa: F401  (trafilatura and lxml: about 2 s to import)
 import transforms.formats.warc  # noqa: F401
+from transforms.entities import extract_entities
 from transforms.mentions import extract_mentions
 from transforms.normalize import detect_language
 from transforms.topics import score_topics
@@ -21,6 +22,7 @@ def warm_up() -> None:
     per worker."""
     extract_mentions("Talks in Seoul", "Officials from Japan met.")
     score_topics("Talks in Seoul", "Officials from Japan met.")
+    extract_entities("Talks in Seoul", "Foreign Minister Park Yoon-joo met Marco Rubio.", [])
     detect_language("Talks in Seoul", "Officials from Japan met on Monday.")
 
 
