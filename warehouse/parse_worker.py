@@ -1,8 +1,8 @@
 """Start-up of parse worker processes.
 
 The local process pool uses the forkserver start method with this module preloaded: the fork
-server imports it once, loading the gazetteer, topic and entity lexicons, and every worker forked from it
-starts with them in memory instead of re-reading them.
+server imports it once, loading the gazetteer, topic and entity lexicons, and every worker forked
+from it starts with them in memory instead of re-reading them.
 """
 
 from __future__ import annotations
