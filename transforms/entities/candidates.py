@@ -32,6 +32,7 @@ ABBREVIATIONS = frozenset(
 ])
 _INITIALS = re.compile(r"^(?:[^\W\d_]\.)+$")
 _POSSESSIVE = ("'s", "\u2019s")
+_SKIP = FUNCTION_WORDS | CALENDAR
 CONNECTORS = frozenset(_CONNECTOR[3:-1].replace(" ", "|").split("|"))
 _HEADED = frozenset(("of", "for", "the"))  # joined only after an organization or title head
 _SENTENCE_END = frozenset('.!?\n:;|\u2022\u2014\u2013')
@@ -50,7 +51,7 @@ class Piece:
     """A run of capitalized tokens that may be one name; connectors are tokens too."""
 
     tokens: list[Token]
-    initial: bool  # starts a sentence, so its capital says nothing
+    initial: bool  # first of its run: may start a sentence (see sentence_initial)
 
     @property
     def start(self) -> int:
@@ -68,26 +69,35 @@ def sentence_initial(text: str, start: int) -> bool:
     return index < 0 or text[index] in _SENTENCE_END
 
 
-def pieces(text: str, lex: Lexicons) -> list[Piece]:
-    """Every candidate piece of `text`, in text order."""
+Single = tuple[str, int, int]  # a lone capitalized word: (word, start, end)
+
+
+def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
+    """The candidates of `text` in text order: lone words (most of them, kept as plain tuples
+    since this runs for every capitalized word of every article) and longer pieces."""
+    singles: list[Single] = []
     found: list[Piece] = []
-    joins = lex.joins
+    joins, skip = lex.joins, _SKIP
+    add_single = singles.append
     for match in SPANS.finditer(text):
-        offset = match.start()
         whole = match.group()
         if " " not in whole:
-            # One word, the common case: its sentence position does not matter (alone it is
-            # only ever a short form or a known name).
+            # Alone, its sentence position does not matter: a lone word is only ever a short
+            # form or a known name.
+            offset = match.start()
             end = offset + len(whole)
-            if whole[-1] == "." and whole not in ABBREVIATIONS and not _INITIALS.match(whole):
+            last = whole[-1]
+            if last == "." and whole not in ABBREVIATIONS and not _INITIALS.match(whole):
                 whole, end = whole[:-1], end - 1
-            if whole.endswith(_POSSESSIVE):
+                last = whole[-1:]
+            if last == "s" and whole.endswith(_POSSESSIVE):
                 whole, end = whole[:-2], end - 2
-            if whole and whole not in FUNCTION_WORDS and whole not in CALENDAR:
-                found.append(Piece([Token(whole, offset, end)], False))
+            if whole and whole not in skip:
+                add_single((whole, offset, end))
             continue
+        offset = match.start()
         current: list[Token] = []
-        initial = sentence_initial(text, offset)
+        initial = True
         for word in whole.split(" "):
             end = offset + len(word)
             token = Token(word, offset, end)
@@ -99,38 +109,43 @@ def pieces(text: str, lex: Lexicons) -> list[Piece]:
                     token.text, token.end = word[:-3], end - 3
                 if token.text:
                     current.append(token)
-                _close(found, current, initial)
+                _close(found, current, initial, singles)
                 current, initial = [], False
                 continue
             if word in FUNCTION_WORDS or word in CALENDAR:
-                _close(found, current, initial)
+                _close(found, current, initial, singles)
                 current, initial = [], False
                 continue
             if word in CONNECTORS and (
                     not current
                     or (word in _HEADED and current[-1].text not in joins)
                     or (word == "the" and current[-1].text not in ("of", "for"))):
-                _close(found, current, initial)
+                _close(found, current, initial, singles)
                 current, initial = [], False
                 continue
             if word.endswith(_POSSESSIVE):
                 token.text, token.end = word[:-2], end - 2
                 if token.text:
                     current.append(token)
-                _close(found, current, initial)
+                _close(found, current, initial, singles)
                 current, initial = [], False
                 continue
             current.append(token)
-        _close(found, current, initial)
-    return found
+        _close(found, current, initial, singles)
+    return singles, found
 
 
-def _close(found: list[Piece], tokens: list[Token], initial: bool) -> None:
-    """Keep a finished piece, without connectors at either end."""
+def _close(found: list[Piece], tokens: list[Token], initial: bool,
+           singles: list[Single]) -> None:
+    """Keep a finished piece, without connectors at either end; a lone word goes to `singles`."""
     while tokens and tokens[-1].text in CONNECTORS:
         tokens.pop()
     while tokens and tokens[0].text in CONNECTORS:
         tokens.pop(0)
         initial = False
-    if tokens:
+    if len(tokens) == 1:
+        token = tokens[0]
+        if token.text not in _SKIP:
+            singles.append((token.text, token.start, token.end))
+    elif tokens:
         found.append(Piece(tokens, initial))

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from transforms.entities.candidates import CONNECTORS, Piece, Token, pieces
+from transforms.entities.candidates import CONNECTORS, Piece, Token, pieces, sentence_initial
 from transforms.entities.lexicons import (
     PARTICLES,
     PLACE_WORDS,
@@ -50,6 +50,7 @@ class _Article:
 
     found: list[_Found]
     pending: list[tuple[Field, list[Token], bool]]  # (field, tokens, titled)
+    lone: list[tuple[Field, str, int, int]]  # lone words, for pass 2: (field, word, start, end)
     short_forms: dict[str, str]  # "Landau" -> "Christopher Landau"
     acronyms: dict[str, str]  # "LDP" -> "Liberal Democratic Party"
     full_names: dict[str, str]  # casefolded full name -> canonical (for capitals-only headlines)
@@ -68,18 +69,28 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
     lex = load_lexicons()
     places = {(m.field, m.start, m.end) for m in mentions}
     outlet = _outlet_forms(source)
-    state = _Article([], [], {}, {}, {})
+    state = _Article([], [], [], {}, {}, {})
     texts: dict[Field, str] = {"title": title, "body": body}
     shouted: list[tuple[Field, list[Piece]]] = []
+    orgs = lex.orgs
     for field_name, text in texts.items():
         if not text:
             continue
-        found = pieces(text, lex)
+        singles, found = pieces(text, lex)
         if _all_capitals(text):
-            shouted.append((field_name, found))
+            shouted.append((field_name, [Piece([Token(*s)], False) for s in singles] + found))
             continue
         for piece in found:
             _classify(piece, field_name, text, lex, places, outlet, state)
+        lone = state.lone
+        for word, start, end in singles:
+            # Alone, a word is a known organization, a place, or (pass 2) a short form.
+            known = orgs.get(word)
+            if known is None:
+                lone.append((field_name, word, start, end))
+            elif (field_name, start, end) not in places and word.casefold() not in outlet:
+                state.found.append(_Found("organization", [Token(word, start, end)], field_name,
+                                          "lexicon", known))
     _resolve(state, lex, places)
     for field_name, found in shouted:
         _resolve_shouted(found, field_name, state, lex)
@@ -103,11 +114,7 @@ def _outlet_forms(source: str | None) -> frozenset[str]:
 def _all_capitals(text: str) -> bool:
     """A headline written in capitals throughout: its capitals say nothing about names."""
     sample = text[:300]
-    return not any(c.islower() for c in sample) and any(c.isupper() for c in sample)
-
-
-def _span_text(text: str, tokens: list[Token]) -> str:
-    return text[tokens[0].start:tokens[-1].end]
+    return sample.isupper()  # cased characters, none of them lowercase
 
 
 def _classify(piece: Piece, field: Field, text: str, lex: Lexicons,
@@ -130,7 +137,8 @@ def _classify(piece: Piece, field: Field, text: str, lex: Lexicons,
         return
     if _org_or_person(tokens, field, text, lex, places, outlet, state):
         return
-    if piece.initial and len(tokens) > 1 and tokens[0].text.lower() in lex.common:
+    if (piece.initial and len(tokens) > 1 and tokens[0].text.lower() in lex.common
+            and sentence_initial(text, piece.start)):
         # "Yesterday Christopher Landau ...": the sentence's first word is no part of the name.
         rest = tokens[1:]
         while rest and rest[0].text in CONNECTORS:
@@ -144,74 +152,73 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
                    places: set[tuple[str, int, int]], outlet: frozenset[str],
                    state: _Article) -> bool:
     """Classify a run of tokens on its own evidence; False when it proves nothing."""
-    surface = _span_text(text, tokens)
     if (field, tokens[0].start, tokens[-1].end) in places:
         return True  # a place: settled, and no entity
-    if surface.casefold() in outlet:
+    surface = text[tokens[0].start:tokens[-1].end]
+    if outlet and surface.casefold() in outlet:
         return True
     known = lex.orgs.get(surface)
-    if known is not None and not (len(surface) <= 3 and surface.isupper() and len(tokens) == 1
-                                  and _defined_differently(surface, state)):
+    if known is not None:
         _add_org(tokens, field, known, "lexicon", text, state)
         return True
-    titled = _split_title(tokens, lex)
-    if titled is not None:
-        before, name = titled
-        if before:
-            _org_or_person(before, field, text, lex, places, outlet, state)
-        if (field, name[0].start, name[-1].end) in places:
-            return True
-        if len(name) == 1:
-            state.pending.append((field, name, True))
-        else:
-            _add_person(name, field, "title", state, lex)
-        return True
     words = [t.text for t in tokens]
+    if not lex.title_heads.isdisjoint(words) or any("-" in w for w in words):
+        titled = _split_title(tokens, lex)
+        if titled is not None:
+            before, name = titled
+            if before:
+                _org_or_person(before, field, text, lex, places, outlet, state)
+            if (field, name[0].start, name[-1].end) in places:
+                return True
+            if len(name) == 1:
+                state.pending.append((field, name, True))
+            else:
+                _add_person(name, field, "title", state, lex)
+            return True
     last = words[-1]
-    if _is_org(words, lex):
+    if last in lex.org_suffixes or not lex.org_heads.isdisjoint(words):
         if len(words) == 1:
             return False
         _add_org(tokens, field, organization_name(surface), "suffix", text, state)
         return True
-    if last in PLACE_WORDS or len(words) < 2:
+    if len(words) < 2 or last in PLACE_WORDS:
         return False
     first = words[0]
     names = [w for w in words if w not in PARTICLES]
+    # Every word must be able to be part of a name: no title, no all-capital acronym.
+    if not lex.title_heads.isdisjoint(names) or any(
+            w.isupper() and w not in _NAME_CAPITALS and not _INITIAL.match(w) for w in names):
+        return _acronym_defined(tokens, words, field, surface, text, state)
+    common = lex.common
     if first in SURNAME_FIRST and 2 <= len(names) <= 3 and all(
-            _name_word(w, lex) and (w.lower() not in lex.common or "-" in w) for w in names[1:]):
+            w.lower() not in common or "-" in w for w in names[1:]):
         _add_person(tokens, field, "lexicon", state, lex, family_first=True)
         return True
-    if not all(_name_word(w, lex) for w in names) or len(names) > 5:
+    if len(names) > 5:
         return False
-    if first in lex.given and (last.lower() not in lex.common or last in lex.surnames):
+    if first in lex.given and (last.lower() not in common or last in lex.surnames):
         _add_person(tokens, field, "given_name", state, lex)
         return True
-    if (len(names) <= 3 and last in lex.surnames and last.lower() not in lex.common
-            and first.lower() not in lex.common and first not in lex.demonyms
+    if (len(names) <= 3 and last in lex.surnames and last.lower() not in common
+            and first.lower() not in common and first not in lex.demonyms
+            and last not in lex.demonyms
             and not any((field, t.start, t.end) in places for t in tokens)):
         _add_person(tokens, field, "surname", state, lex)
         return True
+    return _acronym_defined(tokens, words, field, surface, text, state)
+
+
+_NAME_CAPITALS = frozenset(("II", "III", "IV"))
+
+
+def _acronym_defined(tokens: list[Token], words: list[str], field: Field, surface: str,
+                     text: str, state: _Article) -> bool:
+    """A run the article itself defines an acronym for ("Kurdistan Workers' Party (PKK)")."""
     acronym = _ACRONYM_AFTER.match(text, tokens[-1].end)
     if acronym and _initials_match(acronym.group(1), words):
         _add_org(tokens, field, organization_name(surface), "acronym", text, state)
         return True
     return False
-
-
-def _defined_differently(acronym: str, state: _Article) -> bool:
-    return acronym in state.acronyms
-
-
-def _name_word(word: str, lex: Lexicons) -> bool:
-    """A word that can be part of a person's name."""
-    return (word in PARTICLES or bool(_INITIAL.match(word))
-            or (word[:1].isupper() and word not in lex.org_heads and word not in lex.title_heads
-                and not word.isupper() or len(word) <= 2 and word in ("II", "IV", "Jr.", "Sr.")))
-
-
-def _is_org(words: list[str], lex: Lexicons) -> bool:
-    heads = lex.org_heads
-    return words[-1] in lex.org_suffixes or any(w in heads for w in words)
 
 
 def _initials_match(acronym: str, words: list[str]) -> bool:
@@ -224,7 +231,8 @@ def _split_title(tokens: list[Token], lex: Lexicons) -> tuple[list[Token], list[
     heads, words = lex.title_heads, lex.title_words
     n = len(tokens)
     for index, token in enumerate(tokens):
-        if token.text not in heads and not _hyphenated_title(token.text, lex):
+        if token.text not in heads and ("-" not in token.text
+                                        or not _hyphenated_title(token.text, lex)):
             continue
         after = index + 1
         while after < n - 1 and tokens[after].text in words and tokens[after].text not in (
@@ -292,6 +300,14 @@ def _add_person(tokens: list[Token], field: Field, method: str, state: _Article,
 def _resolve(state: _Article, lex: Lexicons, places: set[tuple[str, int, int]]) -> None:
     """Pass 2: short forms and acronyms that only the rest of the article explains."""
     short_forms, acronyms, found = state.short_forms, state.acronyms, state.found
+    for field, word, start, end in state.lone:
+        if word in short_forms:
+            if (field, start, end) not in places:
+                found.append(_Found("person", [Token(word, start, end)], field, "coreference",
+                                    short_forms[word]))
+        elif word in acronyms:
+            found.append(_Found("organization", [Token(word, start, end)], field, "acronym",
+                                acronyms[word]))
     for field, tokens, titled in state.pending:
         if len(tokens) == 1:
             word = tokens[0].text
