@@ -162,3 +162,31 @@ def test_seed_page_people_all_found_and_nothing_else() -> None:
     assert {e.name for e in found if e.kind == "person"} == {
         "Park Yoon-joo", "Christopher Landau", "Takehiro Funakoshi", "Marco Rubio",
         "Takeshi Iwaya", "Lee Jae Myung", "Donald Trump"}
+
+
+def test_ingest_batch_writes_entity_candidates_with_mentions_and_source(tmp_path: Path) -> None:
+    """The worker stage: each article's own mentions keep places out, its source is no entity."""
+    from conftest import write_jsonl_dump
+    from transforms.formats.detect import Limits
+    from warehouse.ingest import ingest_batch
+    from warehouse.rawfiles import scan_raw
+
+    body = ("The Korea Herald reported that Foreign Minister Park Yoon-joo met Christopher "
+            "Landau in Jordan. Park said the Bank of Korea agreed.")
+    write_jsonl_dump(tmp_path / "raw" / "feed.jsonl", [
+        {"title": "Park meets Landau", "body": body, "source": "Korea Herald",
+         "url": "https://example.org/a", "published_at": "2025-07-18T08:00:00Z"}])
+    result = ingest_batch([(raw, None) for raw in scan_raw(tmp_path / "raw")],
+                          captured_at=datetime(2025, 7, 20, tzinfo=UTC),
+                          limits=Limits(max_file_bytes=1 << 20, max_decompressed_bytes=1 << 22))
+    rows = result.entities.to_pylist()
+    assert [(r["field"], r["surface"], r["name"], r["kind"]) for r in rows] == [
+        ("title", "Park", "Park Yoon-joo", "person"),
+        ("title", "Landau", "Christopher Landau", "person"),
+        ("body", "Park Yoon-joo", "Park Yoon-joo", "person"),
+        ("body", "Christopher Landau", "Christopher Landau", "person"),
+        ("body", "Park", "Park Yoon-joo", "person"),
+        ("body", "Bank of Korea", "Bank of Korea", "organization"),
+    ]
+    assert {r["_row"] for r in rows} == {0}
+    assert result.seconds["entities"] > 0

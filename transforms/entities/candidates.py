@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from transforms.entities.lexicons import CALENDAR, FUNCTION_WORDS, Lexicons
+from transforms.entities.lexicons import ADJECTIVE_TAILS, CALENDAR, FUNCTION_WORDS, Lexicons
 
 _UPPER = "".join(chr(c) for c in range(0x250) if chr(c).isupper()) + "\u0391-\u03a9\u0400-\u042f"
 # A token is deliberately loose (an uppercase letter, then word characters, apostrophes, dots,
@@ -92,7 +92,7 @@ def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
                 last = whole[-1:]
             if last == "s" and whole.endswith(_POSSESSIVE):
                 whole, end = whole[:-2], end - 2
-            if whole and whole not in skip:
+            if whole and whole not in skip and not _adjective_or_code(whole):
                 add_single((whole, offset, end))
             continue
         offset = match.start()
@@ -112,7 +112,7 @@ def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
                 _close(found, current, initial, singles)
                 current, initial = [], False
                 continue
-            if word in FUNCTION_WORDS or word in CALENDAR:
+            if word in FUNCTION_WORDS or word in CALENDAR or _adjective_or_code(word):
                 _close(found, current, initial, singles)
                 current, initial = [], False
                 continue
@@ -133,6 +133,22 @@ def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
             current.append(token)
         _close(found, current, initial, singles)
     return singles, found
+
+
+def _adjective_or_code(word: str) -> bool:
+    """'Boston-based', 'NATO-led' (adjectives), 'Q2', 'F-16', '1996-08-30' (codes, dates): no
+    part of a person's or organization's name."""
+    if word.isalpha():
+        return False  # nearly every word: one C call
+    if "-" in word and word.rpartition("-")[2].lower() in ADJECTIVE_TAILS:
+        return True
+    return _DIGIT.search(word) is not None and word not in _NAMES_WITH_DIGITS
+
+
+_DIGIT = re.compile(r"\d")
+
+
+_NAMES_WITH_DIGITS = frozenset(("G7", "G20", "G-7", "G-20", "3M", "7-Eleven", "OPEC+"))
 
 
 def _close(found: list[Piece], tokens: list[Token], initial: bool,

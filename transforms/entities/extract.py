@@ -177,13 +177,15 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
             return True
     last = words[-1]
     if last in lex.org_suffixes or not lex.org_heads.isdisjoint(words):
-        if len(words) == 1:
-            return False
+        if len(words) == 1 or _ends_in_place(tokens, field, places, lex):
+            return False  # "Jewish West Bank": the head word belongs to a place's name
         _add_org(tokens, field, organization_name(surface), "suffix", text, state)
         return True
     if len(words) < 2 or last in PLACE_WORDS:
         return False
     first = words[0]
+    if "&" in words:
+        return _acronym_defined(tokens, words, field, surface, text, state)
     names = [w for w in words if w not in PARTICLES]
     # Every word must be able to be part of a name: no title, no all-capital acronym.
     if not lex.title_heads.isdisjoint(names) or any(
@@ -209,6 +211,17 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
 
 
 _NAME_CAPITALS = frozenset(("II", "III", "IV"))
+
+
+def _ends_in_place(tokens: list[Token], field: Field, places: set[tuple[str, int, int]],
+                   lex: Lexicons) -> bool:
+    """Whether the run ends in a place whose name holds the organization word ("West Bank")."""
+    end = tokens[-1].end
+    for index in range(1, len(tokens)):
+        if (field, tokens[index].start, end) in places:
+            rest = [t.text for t in tokens[index:]]
+            return rest[-1] in lex.org_suffixes or not lex.org_heads.isdisjoint(rest)
+    return False
 
 
 def _acronym_defined(tokens: list[Token], words: list[str], field: Field, surface: str,

@@ -47,7 +47,7 @@ FUNCTION_WORDS = frozenset([
     "Been", "Being", "Has", "Have", "Had", "Do", "Does", "Did", "Will", "Would", "Shall", "Should",
     "Can", "Could", "May", "Might", "Must", "Let", "Please", "Thanks", "Thank", "Mr", "Mrs", "Ms",
     "Dr", "Sir", "Madam", "Dear", "Oh", "Ah", "Well", "Now", "Today", "Tomorrow", "Yesterday",
-    "Tonight", "Last", "Next", "First", "Second", "Third", "Former", "Ex", "New", "Old", "Further",
+    "Tonight", "Last", "Next", "Second", "Third", "Former", "Ex", "Further",
     "Earlier", "Later", "Instead", "Indeed", "Moreover", "Furthermore", "Otherwise", "Thus",
     "Hence", "Therefore", "According", "Asked", "Speaking", "Told", "Said", "Says", "Read", "Watch",
     "Photo", "Video", "Listen", "Image", "Reporting", "Editing", "Writing", "Additional", "Related",
@@ -77,6 +77,16 @@ PLACE_WORDS = frozenset([
     "Territory", "Territories", "Basin", "Delta", "Canal", "Highway", "Freeway", "Route", "Way",
     "Heights", "Springs", "Fields", "Field", "Quarter", "Corridor", "Strip", "Bank", "Zone",
     "Border", "Crossing", "Camp"
+])
+
+# The last part of a hyphenated word that makes it an adjective ("Boston-based", "NATO-led"):
+# such a word is no part of a name. Written for newsmill.
+ADJECTIVE_TAILS = frozenset([
+    "based", "led", "backed", "owned", "run", "born", "sponsored", "related", "style", "era",
+    "bound", "made", "controlled", "funded", "listed", "registered", "linked", "allied",
+    "affiliated", "aligned", "friendly", "held", "occupied", "ruled", "brokered", "centred",
+    "centered", "focused", "specific", "wide", "type", "like", "speaking", "area", "level",
+    "designed", "built", "inspired", "dominated", "supported", "origin", "native", "american",
 ])
 
 # Name particles that may sit inside a person's name ("Ursula von der Leyen").
@@ -157,5 +167,8 @@ def load_lexicons() -> Lexicons:
         orgs_folded={form.casefold(): name for form, name in orgs.items()},
         common=common,
         demonyms=frozenset(demonyms) | frozenset(d + "s" for d in demonyms),
-        joins=frozenset(org_words["head"] | titles["head"] | titles["modifier"]),
+        # "Bank of Japan", "Secretary of State", but not "Acme Inc of Ohio".
+        joins=frozenset(org_words["head"] | titles["head"] | titles["modifier"])
+        - frozenset(w for w in org_words["head"] if w.endswith(".") or w.isupper()
+                    or w in ("Inc", "Corp", "Co", "Ltd", "Plc", "plc", "SpA", "Bhd", "Pty")),
     )
