@@ -201,13 +201,29 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
     if first in lex.given and (last.lower() not in common or last in lex.surnames):
         _add_person(tokens, field, "given_name", state, lex)
         return True
-    if (len(names) <= 3 and last in lex.surnames and last.lower() not in common
-            and first.lower() not in common and first not in lex.demonyms
-            and last not in lex.demonyms
-            and not any((field, t.start, t.end) in places for t in tokens)):
-        _add_person(tokens, field, "surname", state, lex)
+    if len(names) > 3 or last.lower() in common or last in lex.demonyms or (
+            last[-1] == "s" and last[:-1].lower() in common) or any(
+            (field, t.start, t.end) in places for t in tokens):
+        return _acronym_defined(tokens, words, field, surface, text, state)
+    if _INITIAL.match(first) and (field, tokens[0].start, tokens[0].end) not in places:
+        # "M. Gatting", "J. K. Rowling": initials then a name.
+        _add_person(tokens, field, "initials", state, lex)
+        return True
+    if first.lower() not in common and first not in lex.demonyms and (
+            last in lex.surnames or (SHAPE_NAMES and _name_shape(names))):
+        # A surname we know, or (shape) two or three capitalized words none of which is a
+        # dictionary word: in news text such a run is nearly always a person's name.
+        _add_person(tokens, field, "surname" if last in lex.surnames else "shape", state, lex)
         return True
     return _acronym_defined(tokens, words, field, surface, text, state)
+
+
+SHAPE_NAMES = True
+
+
+def _name_shape(names: list[str]) -> bool:
+    return all(w[1:].islower() or "-" in w or "'" in w or w[:2] in ("Mc", "Ma", "De", "Di")
+               for w in names)
 
 
 _NAME_CAPITALS = frozenset(("II", "III", "IV"))
