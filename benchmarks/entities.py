@@ -30,7 +30,9 @@ from transforms.mentions import extract_mentions
 DEFAULT_CONLL = Path(__file__).resolve().parent.parent.parent / (
     "shared/corpora/conll2003-dev/eng.testa")
 # Floors pinned a little under the figures measured when they were set (see docs/entities.md).
-FLOORS = {("person", "all", "exact"): 0.80, ("organization", "general", "exact"): 0.55}
+# Measured: persons 0.90 (all articles), organizations 0.72 (general news); the issue asks for
+# 0.80 and 0.55 on unseen articles.
+FLOORS = {("person", "all", "exact"): 0.87, ("organization", "general", "exact"): 0.68}
 _SPORTS = re.compile(
     r"^(SOCCER|FOOTBALL|TENNIS|CRICKET|GOLF|BASEBALL|BASKETBALL|RUGBY|CYCLING|ATHLETICS|BOXING|"
     r"MOTOR|MOTORCYCLING|MOTOR RACING|HORSE RACING|ICE HOCKEY|NHL|NBA|NFL|SKIING|SWIMMING|"

@@ -190,3 +190,15 @@ def test_ingest_batch_writes_entity_candidates_with_mentions_and_source(tmp_path
     ]
     assert {r["_row"] for r in rows} == {0}
     assert result.seconds["entities"] > 0
+
+
+CONLL = Path(__file__).resolve().parent.parent.parent / "shared/corpora/conll2003-dev/eng.testa"
+
+
+@pytest.mark.skipif(not CONLL.exists(), reason="../shared is not there")
+def test_conll_dev_scores_stay_above_the_pinned_floors() -> None:
+    from benchmarks.entities import FLOORS, evaluate, read_conll
+
+    scores, _ = evaluate(list(read_conll(CONLL)))
+    for key, floor in FLOORS.items():
+        assert scores[key].f1 >= floor, key
