@@ -92,7 +92,7 @@ def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
                 last = whole[-1:]
             if last == "s" and whole.endswith(_POSSESSIVE):
                 whole, end = whole[:-2], end - 2
-            if whole and whole not in skip and not _adjective_or_code(whole):
+            if whole not in skip and (whole.isalpha() or whole and not _adjective_or_code(whole)):
                 add_single((whole, offset, end))
             continue
         offset = match.start()
@@ -112,7 +112,7 @@ def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
                 _close(found, current, initial, singles)
                 current, initial = [], False
                 continue
-            if word in FUNCTION_WORDS or word in CALENDAR or _adjective_or_code(word):
+            if word in skip or not word.isalpha() and _adjective_or_code(word):
                 _close(found, current, initial, singles)
                 current, initial = [], False
                 continue
