@@ -82,6 +82,10 @@ def test_spans_joined_by_and_are_not_one_name() -> None:
     assert entities("India and Pakistan agreed to talk.") == []
     assert people("Officials said Maria Lopez and John Carter met.") == [
         ("Maria Lopez", "Maria Lopez"), ("John Carter", "John Carter")]
+    # A known name that holds "and" stays whole.
+    assert orgs("The Securities and Exchange Commission fined Acme Ltd.") == [
+        ("Securities and Exchange Commission", "Securities and Exchange Commission"),
+        ("Acme Ltd.", "Acme Ltd.")]
 
 
 def test_a_country_is_not_a_person_but_a_person_named_like_one_is() -> None:
@@ -93,6 +97,17 @@ def test_a_country_is_not_a_person_but_a_person_named_like_one_is() -> None:
 def test_months_and_weekdays_are_no_names() -> None:
     assert entities("On Monday, March talks resumed. Friday's meeting ended.") == []
     assert people("President Lee Jae Myung met on Tuesday.") == [("Lee Jae Myung", "Lee Jae Myung")]
+
+
+def test_adjectives_and_foreign_organization_words() -> None:
+    assert [(e.kind, e.surface) for e in entities(
+        "Boston-based Reagan Communications hired Deutsche Boerse staff.")] == [
+        ("organization", "Reagan Communications"), ("organization", "Deutsche Boerse")]
+
+
+def test_initials_and_name_shaped_runs_are_people() -> None:
+    assert people("M. Gatting and Semyon Sharetsky spoke.") == [
+        ("M. Gatting", "M. Gatting"), ("Semyon Sharetsky", "Semyon Sharetsky")]
 
 
 def test_sentence_initial_common_word_is_dropped() -> None:

@@ -77,6 +77,11 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
         if not text:
             continue
         singles, found = pieces(text, lex)
+        if not _all_capitals(text):
+            covered = _known_with_lowercase(text, field_name, lex, state)
+            if covered:
+                found = [p for p in found if not _inside(p.start, p.end, covered)]
+                singles = [s for s in singles if not _inside(s[1], s[2], covered)]
         if _all_capitals(text):
             shouted.append((field_name, [Piece([Token(*s)], False) for s in singles] + found))
             continue
@@ -102,6 +107,28 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
             f.kind, f.name, texts[f.field][start:end], f.field, start, end,  # type: ignore[arg-type]
             f.method))
     return sorted(entities.values(), key=lambda e: (e.field != "title", e.start))
+
+
+def _known_with_lowercase(text: str, field: Field, lex: Lexicons,
+                          state: _Article) -> list[tuple[int, int]]:
+    """Known organizations whose names hold a lowercase word ("Food and Drug Administration"),
+    by substring search (a few C-speed scans): the spans they cover."""
+    covered: list[tuple[int, int]] = []
+    for form, name in lex.orgs_with_lowercase:
+        at = text.find(form)
+        while at >= 0:
+            end = at + len(form)
+            if (not _inside(at, end, covered) and (at == 0 or not text[at - 1].isalnum())
+                    and (end == len(text) or not text[end].isalnum())):
+                covered.append((at, end))
+                state.found.append(_Found("organization", [Token(form, at, end)], field,
+                                          "lexicon", name))
+            at = text.find(form, end)
+    return covered
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e or start < e and s < end for s, e in spans)
 
 
 def _outlet_forms(source: str | None) -> frozenset[str]:

@@ -109,6 +109,9 @@ class Lexicons:
     common: frozenset[str]  # lowercase dictionary words
     demonyms: frozenset[str]
     joins: frozenset[str]  # words after which "of" / "for" continue a name (heads and titles)
+    # Known names the capitalized-run regex cannot see whole ("Securities and Exchange
+    # Commission"): found by substring search instead.
+    orgs_with_lowercase: tuple[tuple[str, str], ...]
 
 
 def read_lines(name: str) -> Iterator[str]:
@@ -168,6 +171,10 @@ def load_lexicons() -> Lexicons:
         common=common,
         demonyms=frozenset(demonyms) | frozenset(d + "s" for d in demonyms),
         # "Bank of Japan", "Secretary of State", but not "Acme Inc of Ohio".
+        orgs_with_lowercase=tuple(sorted(
+            ((form, name) for form, name in orgs.items()
+             if any(w[:1].islower() and w not in ("of", "for", "the") for w in form.split())),
+            key=lambda item: -len(item[0]))),
         joins=frozenset(org_words["head"] | titles["head"] | titles["modifier"])
         - frozenset(w for w in org_words["head"] if w.endswith(".") or w.isupper()
                     or w in ("Inc", "Corp", "Co", "Ltd", "Plc", "plc", "SpA", "Bhd", "Pty")),
