@@ -178,71 +178,104 @@ def _classify(piece: Piece, field: Field, text: str, lex: Lexicons,
 def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
                    places: set[tuple[str, int, int]], outlet: frozenset[str],
                    state: _Article) -> bool:
-    """Classify a run of tokens on its own evidence; False when it proves nothing."""
+    """Classify a run of tokens on its own evidence; False when it proves nothing.
+
+    What the words alone decide is memoized per process (`_plan`): news names the same people
+    and bodies again and again, so most runs are decided by one dict lookup. What depends on the
+    article (places, the outlet, an acronym defined after the run) is checked here each time.
+    """
     if (field, tokens[0].start, tokens[-1].end) in places:
         return True  # a place: settled, and no entity
-    surface = text[tokens[0].start:tokens[-1].end]
-    if outlet and surface.casefold() in outlet:
+    words = tuple([t.text for t in tokens])
+    plan = _PLANS.get(words)
+    if plan is None:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        plan = _PLANS[words] = _plan(words, lex)
+    kind = plan[0]
+    if outlet and kind != _NOTHING and " ".join(words).casefold() in outlet:
         return True
+    if kind == _ORG:
+        if plan[2] == "suffix" and _ends_in_place(tokens, field, places, lex):
+            return False  # "Jewish West Bank": the head word belongs to a place's name
+        _add_org(tokens, field, plan[1], plan[2], text, state)
+        return True
+    if kind == _PERSON:
+        if plan[2] in _NEEDS_NO_PLACE and any((field, t.start, t.end) in places for t in tokens):
+            return _acronym_defined(tokens, words, field, text, state)
+        _add_person(tokens, field, plan[2], state, plan[1], family_first=plan[3])
+        return True
+    if kind == _TITLED:
+        begin, after = plan[2], plan[3]
+        if begin:
+            _org_or_person(tokens[:begin], field, text, lex, places, outlet, state)
+        name = tokens[after:]
+        if (field, name[0].start, name[-1].end) in places:
+            return True
+        if len(name) == 1:
+            state.pending.append((field, name, True))
+        else:
+            _add_person(name, field, "title", state, person_name([t.text for t in name]))
+        return True
+    if kind == _MAYBE_ACRONYM:
+        return _acronym_defined(tokens, words, field, text, state)
+    return False
+
+
+_PLANS: dict[tuple[str, ...], tuple] = {}
+_PLANS_MAX = 200_000  # distinct runs remembered (a few tens of MB at most), then start over
+_ORG, _PERSON, _TITLED, _MAYBE_ACRONYM, _NOTHING = range(5)
+_NEEDS_NO_PLACE = frozenset(("initials", "surname", "shape"))
+
+
+def _plan(words: tuple[str, ...], lex: Lexicons) -> tuple:
+    """What a run's words alone make of it:
+    (_ORG, name, method) | (_PERSON, name, method, family_first) | (_TITLED, "", begin, after)
+    | (_MAYBE_ACRONYM, "") | (_NOTHING, "")."""
+    surface = " ".join(words)
     known = lex.orgs.get(surface)
     if known is not None:
-        _add_org(tokens, field, known, "lexicon", text, state)
-        return True
-    words = [t.text for t in tokens]
+        return (_ORG, known, "lexicon")
     if not lex.title_heads.isdisjoint(words) or any("-" in w for w in words):
-        titled = _split_title(tokens, lex)
+        titled = _split_title(words, lex)
         if titled is not None:
-            before, name = titled
-            if before:
-                _org_or_person(before, field, text, lex, places, outlet, state)
-            if (field, name[0].start, name[-1].end) in places:
-                return True
-            if len(name) == 1:
-                state.pending.append((field, name, True))
-            else:
-                _add_person(name, field, "title", state, lex)
-            return True
+            return (_TITLED, "", *titled)
     last = words[-1]
     if last in lex.org_suffixes or not lex.org_heads.isdisjoint(words):
-        if len(words) == 1 or _ends_in_place(tokens, field, places, lex):
-            return False  # "Jewish West Bank": the head word belongs to a place's name
-        _add_org(tokens, field, organization_name(surface), "suffix", text, state)
-        return True
+        if len(words) == 1:
+            return (_NOTHING, "")
+        return (_ORG, organization_name(surface), "suffix")
     if len(words) < 2 or last in PLACE_WORDS:
-        return False
+        return (_NOTHING, "")
     first = words[0]
     if "&" in words:
-        return _acronym_defined(tokens, words, field, surface, text, state)
+        return (_MAYBE_ACRONYM, "")
     names = [w for w in words if w not in PARTICLES]
     # Every word must be able to be part of a name: no title, no all-capital acronym.
     if not lex.title_heads.isdisjoint(names) or any(
             w.isupper() and w not in _NAME_CAPITALS and not _INITIAL.match(w) for w in names):
-        return _acronym_defined(tokens, words, field, surface, text, state)
+        return (_MAYBE_ACRONYM, "")
     common = lex.common
     if first in SURNAME_FIRST and 2 <= len(names) <= 3 and all(
             w.lower() not in common or "-" in w for w in names[1:]):
-        _add_person(tokens, field, "lexicon", state, lex, family_first=True)
-        return True
+        return (_PERSON, person_name(list(words)), "lexicon", True)
     if len(names) > 5:
-        return False
+        return (_NOTHING, "")
     if first in lex.given and (last.lower() not in common or last in lex.surnames):
-        _add_person(tokens, field, "given_name", state, lex)
-        return True
+        return (_PERSON, person_name(list(words)), "given_name", False)
     if len(names) > 3 or last.lower() in common or last in lex.demonyms or (
-            last[-1] == "s" and last[:-1].lower() in common) or any(
-            (field, t.start, t.end) in places for t in tokens):
-        return _acronym_defined(tokens, words, field, surface, text, state)
-    if _INITIAL.match(first) and (field, tokens[0].start, tokens[0].end) not in places:
+            last[-1] == "s" and last[:-1].lower() in common):
+        return (_MAYBE_ACRONYM, "")
+    if _INITIAL.match(first):
         # "M. Gatting", "J. K. Rowling": initials then a name.
-        _add_person(tokens, field, "initials", state, lex)
-        return True
+        return (_PERSON, person_name(list(words)), "initials", False)
     if first.lower() not in common and first not in lex.demonyms and (
             last in lex.surnames or (SHAPE_NAMES and _name_shape(names))):
         # A surname we know, or (shape) two or three capitalized words none of which is a
         # dictionary word: in news text such a run is nearly always a person's name.
-        _add_person(tokens, field, "surname" if last in lex.surnames else "shape", state, lex)
-        return True
-    return _acronym_defined(tokens, words, field, surface, text, state)
+        method = "surname" if last in lex.surnames else "shape"
+        return (_PERSON, person_name(list(words)), method, False)
+    return (_MAYBE_ACRONYM, "")
 
 
 SHAPE_NAMES = True
@@ -267,43 +300,42 @@ def _ends_in_place(tokens: list[Token], field: Field, places: set[tuple[str, int
     return False
 
 
-def _acronym_defined(tokens: list[Token], words: list[str], field: Field, surface: str,
-                     text: str, state: _Article) -> bool:
+def _acronym_defined(tokens: list[Token], words: tuple[str, ...], field: Field, text: str,
+                     state: _Article) -> bool:
     """A run the article itself defines an acronym for ("Kurdistan Workers' Party (PKK)")."""
     acronym = _ACRONYM_AFTER.match(text, tokens[-1].end)
     if acronym and _initials_match(acronym.group(1), words):
-        _add_org(tokens, field, organization_name(surface), "acronym", text, state)
+        _add_org(tokens, field, organization_name(" ".join(words)), "acronym", text, state)
         return True
     return False
 
 
-def _initials_match(acronym: str, words: list[str]) -> bool:
+def _initials_match(acronym: str, words: tuple[str, ...]) -> bool:
     letters = [w[0] for w in words if w not in CONNECTORS and w[:1].isupper()]
     return len(letters) >= 2 and acronym[0] == letters[0] and acronym[-1] in "".join(letters)
 
 
-def _split_title(tokens: list[Token], lex: Lexicons) -> tuple[list[Token], list[Token]] | None:
-    """(what comes before the title, the name after it), when a title heads a name."""
+def _split_title(tokens: tuple[str, ...], lex: Lexicons) -> tuple[int, int] | None:
+    """(end of what comes before the title, start of the name after it), when a title heads a
+    name: "Bank of Japan Governor Kazuo Ueda" -> (3, 4)."""
     heads, words = lex.title_heads, lex.title_words
     n = len(tokens)
     for index, token in enumerate(tokens):
-        if token.text not in heads and ("-" not in token.text
-                                        or not _hyphenated_title(token.text, lex)):
+        if token not in heads and ("-" not in token or not _hyphenated_title(token, lex)):
             continue
         after = index + 1
-        while after < n - 1 and tokens[after].text in words and tokens[after].text not in (
+        while after < n - 1 and tokens[after] in words and tokens[after] not in (
                 lex.given if after > index + 1 else ()):
             after += 1
         name = tokens[after:]
         if not name or not _titled_name(name, lex):
             continue
         begin = index
-        while begin > 0 and tokens[begin - 1].text in words:
+        while begin > 0 and tokens[begin - 1] in words:
             begin -= 1
-        before = tokens[:begin]
-        while before and before[-1].text in CONNECTORS:
-            before = before[:-1]
-        return before, name
+        while begin > 0 and tokens[begin - 1] in CONNECTORS:
+            begin -= 1
+        return begin, after
     return None
 
 
@@ -314,9 +346,9 @@ def _hyphenated_title(word: str, lex: Lexicons) -> bool:
     return all(p in lex.title_words for p in parts) and any(p in lex.title_heads for p in parts)
 
 
-def _titled_name(name: list[Token], lex: Lexicons) -> bool:
-    words = [t.text for t in name if t.text not in PARTICLES]
-    return (0 < len(words) <= 4 and name[0].text not in CONNECTORS
+def _titled_name(name: tuple[str, ...], lex: Lexicons) -> bool:
+    words = [w for w in name if w not in PARTICLES]
+    return (0 < len(words) <= 4 and name[0] not in CONNECTORS
             and words[-1] not in PLACE_WORDS and not any(w in lex.org_heads for w in words)
             and not any(w in lex.title_heads for w in words) and not words[-1].isupper())
 
@@ -337,10 +369,9 @@ def _add_org(tokens: list[Token], field: Field, name: str, method: str, text: st
                                   field, "acronym", name))
 
 
-def _add_person(tokens: list[Token], field: Field, method: str, state: _Article, lex: Lexicons,
+def _add_person(tokens: list[Token], field: Field, method: str, state: _Article, name: str,
                 *, family_first: bool = False) -> None:
     words = [t.text for t in tokens]
-    name = person_name(words)
     state.found.append(_Found("person", tokens, field, method, name))
     state.full_names.setdefault(name.casefold(), name)
     short = words[-1]
