@@ -96,43 +96,68 @@ def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
                 add_single((whole, offset, end))
             continue
         offset = match.start()
-        current: list[Token] = []
-        initial = True
-        for word in whole.split(" "):
-            end = offset + len(word)
-            token = Token(word, offset, end)
-            offset = end + 1
-            if word[-1] == "." and word not in ABBREVIATIONS and not _INITIALS.match(word):
-                # The sentence ends here: the word without its full stop closes the piece.
-                token.text, token.end = word[:-1], end - 1
-                if word.endswith(_POSSESSIVE, 0, -1):
-                    token.text, token.end = word[:-3], end - 3
-                if token.text:
-                    current.append(token)
-                _close(found, current, initial, singles)
-                current, initial = [], False
-                continue
-            if word in skip or not word.isalpha() and _adjective_or_code(word):
-                _close(found, current, initial, singles)
-                current, initial = [], False
-                continue
-            if word in CONNECTORS and (
-                    not current
-                    or (word in _HEADED and current[-1].text not in joins)
-                    or (word == "the" and current[-1].text not in ("of", "for"))):
-                _close(found, current, initial, singles)
-                current, initial = [], False
-                continue
-            if word.endswith(_POSSESSIVE):
-                token.text, token.end = word[:-2], end - 2
-                if token.text:
-                    current.append(token)
-                _close(found, current, initial, singles)
-                current, initial = [], False
-                continue
-            current.append(token)
-        _close(found, current, initial, singles)
+        split = _SPLITS.get(whole)
+        if split is None:
+            if len(_SPLITS) >= _SPLITS_MAX:
+                _SPLITS.clear()
+            split = _SPLITS[whole] = _split_run(whole, joins)
+        lone, runs = split
+        for word, start, end in lone:
+            add_single((word, offset + start, offset + end))
+        for words, initial in runs:
+            found.append(Piece([Token(w, offset + a, offset + b) for w, a, b in words], initial))
     return singles, found
+
+
+# Runs seen before, split the same way again (their words and offsets within the run).
+_SPLITS: dict[str, tuple[list[Single], list[tuple[list[Single], bool]]]] = {}
+_SPLITS_MAX = 200_000
+
+
+def _split_run(whole: str, joins: frozenset[str]
+               ) -> tuple[list[Single], list[tuple[list[Single], bool]]]:
+    """Cut a run of several words into lone words and pieces, offsets relative to the run."""
+    singles: list[Single] = []
+    found: list[Piece] = []
+    offset = 0
+    current: list[Token] = []
+    initial = True
+    skip = _SKIP
+    for word in whole.split(" "):
+        end = offset + len(word)
+        token = Token(word, offset, end)
+        offset = end + 1
+        if word[-1] == "." and word not in ABBREVIATIONS and not _INITIALS.match(word):
+            # The sentence ends here: the word without its full stop closes the piece.
+            token.text, token.end = word[:-1], end - 1
+            if word.endswith(_POSSESSIVE, 0, -1):
+                token.text, token.end = word[:-3], end - 3
+            if token.text:
+                current.append(token)
+            _close(found, current, initial, singles)
+            current, initial = [], False
+            continue
+        if word in skip or not word.isalpha() and _adjective_or_code(word):
+            _close(found, current, initial, singles)
+            current, initial = [], False
+            continue
+        if word in CONNECTORS and (
+                not current
+                or (word in _HEADED and current[-1].text not in joins)
+                or (word == "the" and current[-1].text not in ("of", "for"))):
+            _close(found, current, initial, singles)
+            current, initial = [], False
+            continue
+        if word.endswith(_POSSESSIVE):
+            token.text, token.end = word[:-2], end - 2
+            if token.text:
+                current.append(token)
+            _close(found, current, initial, singles)
+            current, initial = [], False
+            continue
+        current.append(token)
+    _close(found, current, initial, singles)
+    return singles, [([(t.text, t.start, t.end) for t in p.tokens], p.initial) for p in found]
 
 
 def _adjective_or_code(word: str) -> bool:

@@ -78,7 +78,7 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
             continue
         singles, found = pieces(text, lex)
         if not _all_capitals(text):
-            covered = _known_with_lowercase(text, field_name, lex, state)
+            covered = _known_with_lowercase(text, field_name, singles, found, lex, state)
             if covered:
                 found = [p for p in found if not _inside(p.start, p.end, covered)]
                 singles = [s for s in singles if not _inside(s[1], s[2], covered)]
@@ -109,12 +109,19 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
     return sorted(entities.values(), key=lambda e: (e.field != "title", e.start))
 
 
-def _known_with_lowercase(text: str, field: Field, lex: Lexicons,
+def _known_with_lowercase(text: str, field: Field, singles: list[tuple[str, int, int]],
+                          found: list[Piece], lex: Lexicons,
                           state: _Article) -> list[tuple[int, int]]:
     """Known organizations whose names hold a lowercase word ("Food and Drug Administration"),
-    by substring search (a few C-speed scans): the spans they cover."""
+    by substring search, only for those whose first capitalized word the text has: the spans
+    they cover."""
     covered: list[tuple[int, int]] = []
-    for form, name in lex.orgs_with_lowercase:
+    seen = {word for word, _, _ in singles}
+    for piece in found:
+        seen.update([t.text for t in piece.tokens])
+    for key, form, name in lex.orgs_with_lowercase:
+        if key not in seen:
+            continue
         at = text.find(form)
         while at >= 0:
             end = at + len(form)

@@ -8,6 +8,7 @@ article.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,9 @@ PARTICLES = frozenset([
 ])
 
 
+_FIRST_CAPITALIZED = re.compile(r"[A-Z][^\s\-]*")
+
+
 @dataclass(frozen=True, slots=True)
 class Lexicons:
     given: frozenset[str]
@@ -111,7 +115,7 @@ class Lexicons:
     joins: frozenset[str]  # words after which "of" / "for" continue a name (heads and titles)
     # Known names the capitalized-run regex cannot see whole ("Securities and Exchange
     # Commission"): found by substring search instead.
-    orgs_with_lowercase: tuple[tuple[str, str], ...]
+    orgs_with_lowercase: tuple[tuple[str, str, str], ...]  # (first capitalized word, form, name)
 
 
 def read_lines(name: str) -> Iterator[str]:
@@ -172,9 +176,11 @@ def load_lexicons() -> Lexicons:
         demonyms=frozenset(demonyms) | frozenset(d + "s" for d in demonyms),
         # "Bank of Japan", "Secretary of State", but not "Acme Inc of Ohio".
         orgs_with_lowercase=tuple(sorted(
-            ((form, name) for form, name in orgs.items()
-             if any(w[:1].islower() and w not in ("of", "for", "the") for w in form.split())),
-            key=lambda item: -len(item[0]))),
+            ((_FIRST_CAPITALIZED.search(form).group(), form, name)  # type: ignore[union-attr]
+             for form, name in orgs.items()
+             if _FIRST_CAPITALIZED.search(form)
+             and any(w[:1].islower() and w not in ("of", "for", "the") for w in form.split())),
+            key=lambda item: -len(item[1]))),
         joins=frozenset(org_words["head"] | titles["head"] | titles["modifier"])
         - frozenset(w for w in org_words["head"] if w.endswith(".") or w.isupper()
                     or w in ("Inc", "Corp", "Co", "Ltd", "Plc", "plc", "SpA", "Bhd", "Pty")),
