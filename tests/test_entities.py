@@ -110,6 +110,14 @@ def test_initials_and_name_shaped_runs_are_people() -> None:
         ("M. Gatting", "M. Gatting"), ("Semyon Sharetsky", "Semyon Sharetsky")]
 
 
+def test_shape_rule_is_for_english_only() -> None:
+    # German capitalizes nouns: "Berliner Zeitungen" has a name's shape in English eyes.
+    body = "Semyon Sharetsky sprach mit Berliner Zeitungen."
+    assert [(e.surface, e.method) for e in extract_entities("", body, [], language="en")] == [
+        ("Semyon Sharetsky", "shape"), ("Berliner Zeitungen", "shape")]
+    assert extract_entities("", body, [], language="de") == []
+
+
 def test_sentence_initial_common_word_is_dropped() -> None:
     assert people("Yesterday Christopher Landau spoke.") == [
         ("Christopher Landau", "Christopher Landau")]

@@ -7,6 +7,8 @@ from it starts with them in memory instead of re-reading them.
 
 from __future__ import annotations
 
+import gc
+
 import transforms.formats.html  # noqa: F401  (trafilatura and lxml: about 2 s to import)
 import transforms.formats.warc  # noqa: F401
 from transforms.entities import extract_entities
@@ -28,5 +30,9 @@ def warm_up() -> None:
 
 use_system_allocator()  # each batch's tables are freed after sending: return them to the OS
 warm_up()
+# The loaded lexicons, gazetteer and models live as long as the process: keep them out of the
+# garbage collector's passes, which otherwise walk them again and again while a batch allocates.
+gc.collect()
+gc.freeze()
 
 __all__ = ["ingest_batch", "warm_up"]

@@ -110,12 +110,13 @@ def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
 
 
 # Runs seen before, split the same way again (their words and offsets within the run).
-_SPLITS: dict[str, tuple[list[Single], list[tuple[list[Single], bool]]]] = {}
+# Values are tuples of strings and ints only, which the garbage collector stops tracking.
+_SPLITS: dict[str, tuple[tuple[Single, ...], tuple[tuple[tuple[Single, ...], bool], ...]]] = {}
 _SPLITS_MAX = 200_000
 
 
 def _split_run(whole: str, joins: frozenset[str]
-               ) -> tuple[list[Single], list[tuple[list[Single], bool]]]:
+               ) -> tuple[tuple[Single, ...], tuple[tuple[tuple[Single, ...], bool], ...]]:
     """Cut a run of several words into lone words and pieces, offsets relative to the run."""
     singles: list[Single] = []
     found: list[Piece] = []
@@ -157,7 +158,8 @@ def _split_run(whole: str, joins: frozenset[str]
             continue
         current.append(token)
     _close(found, current, initial, singles)
-    return singles, [([(t.text, t.start, t.end) for t in p.tokens], p.initial) for p in found]
+    return tuple(singles), tuple((tuple([(t.text, t.start, t.end) for t in p.tokens]), p.initial)
+                                 for p in found)
 
 
 def _adjective_or_code(word: str) -> bool:

@@ -54,6 +54,9 @@ class _Article:
     short_forms: dict[str, str]  # "Landau" -> "Christopher Landau"
     acronyms: dict[str, str]  # "LDP" -> "Liberal Democratic Party"
     full_names: dict[str, str]  # casefolded full name -> canonical (for capitals-only headlines)
+    # English or undeclared: only then is a run of non-dictionary capitalized words a name by
+    # its shape (German capitalizes every noun, and the dictionary is English).
+    english: bool = True
 
 
 def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
@@ -62,14 +65,14 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
 
     `mentions` are the geoparser's decisions for the same article: a span it read as a country
     or place is no person or organization. `source` is the outlet, which is not counted as an
-    organization of its own articles. `language` is accepted for the pipeline's sake; the word
-    lists are written for English-language news and work on other Latin-script text only as far
-    as names and titles are shared.
+    organization of its own articles. The word lists are written for English-language news; in
+    another `language` only names and titles shared with English are found, and a run of
+    capitalized words is not taken for a name by its shape alone.
     """
     lex = load_lexicons()
     places = {(m.field, m.start, m.end) for m in mentions}
     outlet = _outlet_forms(source)
-    state = _Article([], [], [], {}, {}, {})
+    state = _Article([], [], [], {}, {}, {}, language in (None, "en"))
     texts: dict[Field, str] = {"title": title, "body": body}
     shouted: list[tuple[Field, list[Piece]]] = []
     orgs = lex.orgs
@@ -208,7 +211,9 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
         _add_org(tokens, field, plan[1], plan[2], text, state)
         return True
     if kind == _PERSON:
-        if plan[2] in _NEEDS_NO_PLACE and any((field, t.start, t.end) in places for t in tokens):
+        if plan[2] in _NEEDS_NO_PLACE and (
+                any((field, t.start, t.end) in places for t in tokens)
+                or plan[2] == "shape" and not state.english):
             return _acronym_defined(tokens, words, field, text, state)
         _add_person(tokens, field, plan[2], state, plan[1], family_first=plan[3])
         return True
