@@ -53,6 +53,7 @@ def test_a_job_title_alone_is_no_entity() -> None:
 def test_possessive_is_stripped_from_surface_and_name() -> None:
     assert people("Marco Rubio spoke. Rubio's plan was welcomed.") == [
         ("Marco Rubio", "Marco Rubio"), ("Rubio", "Marco Rubio")]
+    assert people("Michael Collins' book sold well.") == [("Michael Collins", "Michael Collins")]
 
 
 def test_short_form_before_the_full_name_is_resolved() -> None:

@@ -92,6 +92,8 @@ def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
                 last = whole[-1:]
             if last == "s" and whole.endswith(_POSSESSIVE):
                 whole, end = whole[:-2], end - 2
+            elif last == "'" or last == "\u2019":  # plural possessive: "the Managers' index"
+                whole, end = whole[:-1], end - 1
             if whole not in skip and (whole.isalpha() or whole and not _adjective_or_code(whole)):
                 add_single((whole, offset, end))
             continue
@@ -149,8 +151,9 @@ def _split_run(whole: str, joins: frozenset[str]
             _close(found, current, initial, singles)
             current, initial = [], False
             continue
-        if word.endswith(_POSSESSIVE):
-            token.text, token.end = word[:-2], end - 2
+        if word.endswith(_POSSESSIVE) or word[-1] in "'\u2019":
+            cut = 1 if word[-1] in "'\u2019" else 2
+            token.text, token.end = word[:-cut], end - cut
             if token.text:
                 current.append(token)
             _close(found, current, initial, singles)

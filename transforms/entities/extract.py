@@ -57,6 +57,7 @@ class _Article:
     # English or undeclared: only then is a run of non-dictionary capitalized words a name by
     # its shape (German capitalizes every noun, and the dictionary is English).
     english: bool = True
+    place_starts: frozenset[tuple[str, int]] = frozenset()  # (field, start) of every mention
 
 
 def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
@@ -72,7 +73,8 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
     lex = load_lexicons()
     places = {(m.field, m.start, m.end) for m in mentions}
     outlet = _outlet_forms(source)
-    state = _Article([], [], [], {}, {}, {}, language in (None, "en"))
+    state = _Article([], [], [], {}, {}, {}, language in (None, "en"),
+                     frozenset((m.field, m.start) for m in mentions))
     texts: dict[Field, str] = {"title": title, "body": body}
     shouted: list[tuple[Field, list[Piece]]] = []
     orgs = lex.orgs
@@ -211,9 +213,13 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
         _add_org(tokens, field, plan[1], plan[2], text, state)
         return True
     if kind == _PERSON:
-        if plan[2] in _NEEDS_NO_PLACE and (
-                any((field, t.start, t.end) in places for t in tokens)
-                or plan[2] == "shape" and not state.english):
+        starts = state.place_starts
+        # A place begins inside the run ("Arab East Jerusalem", "Lebed Chechnya"); a given name
+        # may itself be a place's ("Jordan Henderson"), so for that rule the first word is free.
+        if (plan[2] in _NEEDS_NO_PLACE and (
+                any((field, t.start) in starts for t in tokens)
+                or plan[2] == "shape" and not state.english)) or (
+                plan[2] == "given_name" and any((field, t.start) in starts for t in tokens[1:])):
             return _acronym_defined(tokens, words, field, text, state)
         _add_person(tokens, field, plan[2], state, plan[1], family_first=plan[3])
         return True
