@@ -422,7 +422,7 @@ def _resolve(state: _Article, lex: Lexicons, places: set[tuple[str, int, int]]) 
                 found.append(_Found("organization", tokens, field, "acronym", acronyms[word]))
             elif word in short_forms:
                 found.append(_Found("person", tokens, field, "coreference", short_forms[word]))
-            elif titled and not word.isupper():
+            elif titled and not word.isupper() and word not in lex.countries:
                 found.append(_Found("person", tokens, field, "title", person_name([word])))
             continue
         # A longer run nothing explained ("Park Goes To Washington" in a title-case headline):

@@ -112,6 +112,7 @@ class Lexicons:
     orgs_folded: dict[str, str]  # the same, keyed by casefolded form (for capitals-only fields)
     common: frozenset[str]  # lowercase dictionary words
     demonyms: frozenset[str]
+    countries: frozenset[str]  # country names and alternative spellings ("Miss India" is no one)
     joins: frozenset[str]  # words after which "of" / "for" continue a name (heads and titles)
     # Known names the capitalized-run regex cannot see whole ("Securities and Exchange
     # Commission"): found by substring search instead.
@@ -174,6 +175,7 @@ def load_lexicons() -> Lexicons:
         orgs_folded={form.casefold(): name for form, name in orgs.items()},
         common=common,
         demonyms=frozenset(demonyms) | frozenset(d + "s" for d in demonyms),
+        countries=frozenset(countries) | frozenset(("Universe", "World", "Earth")),
         # "Bank of Japan", "Secretary of State", but not "Acme Inc of Ohio".
         orgs_with_lowercase=tuple(sorted(
             ((_FIRST_CAPITALIZED.search(form).group(), form, name)  # type: ignore[union-attr]
