@@ -2,11 +2,12 @@
 
 Two passes over the article's title and body together:
 
-1. Every candidate piece (see candidates.py) is classified on its own evidence: a known
-   organization or an organization head or suffix ("Ministry", "Party", "Inc."); a title or
-   honorific before a name ("Foreign Minister Takeshi Iwaya", "Mr. Park"); a given name first
-   ("Christopher Landau"); a family name written first ("Park Yoon-joo"); or a known surname last.
-   A piece the geoparser read as a country or place is no entity, nor is the outlet's own name.
+1. Every candidate piece (see candidates.py) is classified on its own evidence (rules.py): a
+   known organization or an organization word ("Ministry", "Party", "Inc."); a title or honorific
+   before a name ("Foreign Minister Takeshi Iwaya", "Mr. Park"); a given name first ("Christopher
+   Landau"); a family name written first ("Park Yoon-joo"); initials, a known surname last, or a
+   name's shape. A piece the geoparser read as a country or place is no entity, nor is the
+   outlet's own name: those checks, which depend on the article, are made here.
 2. What is left is resolved against what the article established: a lone "Landau" or "Mr. Park"
    is the full name written elsewhere in the article (before or after), an acronym the article
    defined ("Liberal Democratic Party (LDP)") is that organization.
@@ -22,17 +23,23 @@ from dataclasses import dataclass
 
 from transforms.entities.candidates import CONNECTORS, Piece, Token, pieces, sentence_initial
 from transforms.entities.lexicons import (
-    PARTICLES,
-    PLACE_WORDS,
     SURNAME_FIRST,
     Lexicons,
     load_lexicons,
 )
 from transforms.entities.names import organization_name, person_name
+from transforms.entities.rules import (
+    MAYBE_ACRONYM,
+    NOTHING,
+    ORG,
+    PERSON,
+    TITLED,
+    initials_match,
+    plan_for,
+)
 from transforms.records import Entity, Field, Mention
 
 _ACRONYM_AFTER = re.compile(r" \(([A-Z][A-Za-z&]{1,9})\)")
-_INITIAL = re.compile(r"^(?:[^\W\d_]\.)+$")
 
 
 @dataclass(slots=True)
@@ -199,20 +206,16 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
     if (field, tokens[0].start, tokens[-1].end) in places:
         return True  # a place: settled, and no entity
     words = tuple([t.text for t in tokens])
-    plan = _PLANS.get(words)
-    if plan is None:
-        if len(_PLANS) >= _PLANS_MAX:
-            _PLANS.clear()
-        plan = _PLANS[words] = _plan(words, lex)
+    plan = plan_for(words, lex)
     kind = plan[0]
-    if outlet and kind != _NOTHING and " ".join(words).casefold() in outlet:
+    if outlet and kind != NOTHING and " ".join(words).casefold() in outlet:
         return True
-    if kind == _ORG:
+    if kind == ORG:
         if plan[2] == "suffix" and _ends_in_place(tokens, field, places, lex):
             return False  # "Jewish West Bank": the head word belongs to a place's name
         _add_org(tokens, field, plan[1], plan[2], text, state)
         return True
-    if kind == _PERSON:
+    if kind == PERSON:
         starts = state.place_starts
         # A place begins inside the run ("Arab East Jerusalem", "Lebed Chechnya"); a given name
         # may itself be a place's ("Jordan Henderson"), so for that rule the first word is free.
@@ -223,7 +226,7 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
             return _acronym_defined(tokens, words, field, text, state)
         _add_person(tokens, field, plan[2], state, plan[1], family_first=plan[3])
         return True
-    if kind == _TITLED:
+    if kind == TITLED:
         begin, after = plan[2], plan[3]
         if begin:
             _org_or_person(tokens[:begin], field, text, lex, places, outlet, state)
@@ -235,76 +238,12 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
         else:
             _add_person(name, field, "title", state, person_name([t.text for t in name]))
         return True
-    if kind == _MAYBE_ACRONYM:
+    if kind == MAYBE_ACRONYM:
         return _acronym_defined(tokens, words, field, text, state)
     return False
 
 
-_PLANS: dict[tuple[str, ...], tuple] = {}
-_PLANS_MAX = 200_000  # distinct runs remembered (a few tens of MB at most), then start over
-_ORG, _PERSON, _TITLED, _MAYBE_ACRONYM, _NOTHING = range(5)
 _NEEDS_NO_PLACE = frozenset(("initials", "surname", "shape"))
-
-
-def _plan(words: tuple[str, ...], lex: Lexicons) -> tuple:
-    """What a run's words alone make of it:
-    (_ORG, name, method) | (_PERSON, name, method, family_first) | (_TITLED, "", begin, after)
-    | (_MAYBE_ACRONYM, "") | (_NOTHING, "")."""
-    surface = " ".join(words)
-    known = lex.orgs.get(surface)
-    if known is not None:
-        return (_ORG, known, "lexicon")
-    if not lex.title_heads.isdisjoint(words) or any("-" in w for w in words):
-        titled = _split_title(words, lex)
-        if titled is not None:
-            return (_TITLED, "", *titled)
-    last = words[-1]
-    if last in lex.org_suffixes or not lex.org_heads.isdisjoint(words):
-        if len(words) == 1:
-            return (_NOTHING, "")
-        return (_ORG, organization_name(surface), "suffix")
-    if len(words) < 2 or last in PLACE_WORDS:
-        return (_NOTHING, "")
-    first = words[0]
-    if "&" in words:
-        return (_MAYBE_ACRONYM, "")
-    names = [w for w in words if w not in PARTICLES]
-    # Every word must be able to be part of a name: no title, no all-capital acronym.
-    if not lex.title_heads.isdisjoint(names) or any(
-            w.isupper() and w not in _NAME_CAPITALS and not _INITIAL.match(w) for w in names):
-        return (_MAYBE_ACRONYM, "")
-    common = lex.common
-    if first in SURNAME_FIRST and 2 <= len(names) <= 3 and all(
-            w.lower() not in common or "-" in w for w in names[1:]):
-        return (_PERSON, person_name(list(words)), "lexicon", True)
-    if len(names) > 5:
-        return (_NOTHING, "")
-    if first in lex.given and (last.lower() not in common or last in lex.surnames):
-        return (_PERSON, person_name(list(words)), "given_name", False)
-    if len(names) > 3 or last.lower() in common or last in lex.demonyms or (
-            last[-1] == "s" and last[:-1].lower() in common):
-        return (_MAYBE_ACRONYM, "")
-    if _INITIAL.match(first):
-        # "M. Gatting", "J. K. Rowling": initials then a name.
-        return (_PERSON, person_name(list(words)), "initials", False)
-    if first.lower() not in common and first not in lex.demonyms and (
-            last in lex.surnames or (SHAPE_NAMES and _name_shape(names))):
-        # A surname we know, or (shape) two or three capitalized words none of which is a
-        # dictionary word: in news text such a run is nearly always a person's name.
-        method = "surname" if last in lex.surnames else "shape"
-        return (_PERSON, person_name(list(words)), method, False)
-    return (_MAYBE_ACRONYM, "")
-
-
-SHAPE_NAMES = True
-
-
-def _name_shape(names: list[str]) -> bool:
-    return all(w[1:].islower() or "-" in w or "'" in w or w[:2] in ("Mc", "Ma", "De", "Di")
-               for w in names)
-
-
-_NAME_CAPITALS = frozenset(("II", "III", "IV"))
 
 
 def _ends_in_place(tokens: list[Token], field: Field, places: set[tuple[str, int, int]],
@@ -322,53 +261,10 @@ def _acronym_defined(tokens: list[Token], words: tuple[str, ...], field: Field, 
                      state: _Article) -> bool:
     """A run the article itself defines an acronym for ("Kurdistan Workers' Party (PKK)")."""
     acronym = _ACRONYM_AFTER.match(text, tokens[-1].end)
-    if acronym and _initials_match(acronym.group(1), words):
+    if acronym and initials_match(acronym.group(1), words):
         _add_org(tokens, field, organization_name(" ".join(words)), "acronym", text, state)
         return True
     return False
-
-
-def _initials_match(acronym: str, words: tuple[str, ...]) -> bool:
-    letters = [w[0] for w in words if w not in CONNECTORS and w[:1].isupper()]
-    return len(letters) >= 2 and acronym[0] == letters[0] and acronym[-1] in "".join(letters)
-
-
-def _split_title(tokens: tuple[str, ...], lex: Lexicons) -> tuple[int, int] | None:
-    """(end of what comes before the title, start of the name after it), when a title heads a
-    name: "Bank of Japan Governor Kazuo Ueda" -> (3, 4)."""
-    heads, words = lex.title_heads, lex.title_words
-    n = len(tokens)
-    for index, token in enumerate(tokens):
-        if token not in heads and ("-" not in token or not _hyphenated_title(token, lex)):
-            continue
-        after = index + 1
-        while after < n - 1 and tokens[after] in words and tokens[after] not in (
-                lex.given if after > index + 1 else ()):
-            after += 1
-        name = tokens[after:]
-        if not name or not _titled_name(name, lex):
-            continue
-        begin = index
-        while begin > 0 and tokens[begin - 1] in words:
-            begin -= 1
-        while begin > 0 and tokens[begin - 1] in CONNECTORS:
-            begin -= 1
-        return begin, after
-    return None
-
-
-def _hyphenated_title(word: str, lex: Lexicons) -> bool:
-    if "-" not in word:
-        return False
-    parts = word.split("-")
-    return all(p in lex.title_words for p in parts) and any(p in lex.title_heads for p in parts)
-
-
-def _titled_name(name: tuple[str, ...], lex: Lexicons) -> bool:
-    words = [w for w in name if w not in PARTICLES]
-    return (0 < len(words) <= 4 and name[0] not in CONNECTORS
-            and words[-1] not in PLACE_WORDS and not any(w in lex.org_heads for w in words)
-            and not any(w in lex.title_heads for w in words) and not words[-1].isupper())
 
 
 def _add_org(tokens: list[Token], field: Field, name: str, method: str, text: str,
