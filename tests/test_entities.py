@@ -91,6 +91,7 @@ def test_spans_joined_by_and_are_not_one_name() -> None:
 
 def test_a_country_is_not_a_person_but_a_person_named_like_one_is() -> None:
     assert people("Jordan closed its border with Syria.") == []
+    assert people("Uruguay hosts the Pan American championships.") == []
     assert people("Michael Jordan arrived. Jordan smiled.") == [
         ("Michael Jordan", "Michael Jordan"), ("Jordan", "Michael Jordan")]
 

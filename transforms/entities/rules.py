@@ -64,6 +64,8 @@ def plan(words: tuple[str, ...], lex: Lexicons) -> tuple:
             w.isupper() and w not in _NAME_CAPITALS and not _INITIAL.match(w) for w in names):
         return (MAYBE_ACRONYM, "")
     common = lex.common
+    if last in lex.demonyms:
+        return (MAYBE_ACRONYM, "")  # "Pan American", "Georgia Georgian": no one's name
     if first in SURNAME_FIRST and 2 <= len(names) <= 3 and all(
             w.lower() not in common or "-" in w for w in names[1:]):
         return (PERSON, person_name(list(words)), "lexicon", True)
