@@ -161,7 +161,8 @@ def format_summary(summary: Any) -> str:
         f"{summary.dumps_rejected} refused",
         f"  articles: {summary.articles_parsed} parsed: {counts.new} new, "
         f"{counts.updated} updated with fuller text, {counts.duplicate} duplicate",
-        f"  mentions: {counts.mentions} new    topics: {counts.topics} new",
+        f"  mentions: {counts.mentions} new    topics: {counts.topics} new    "
+        f"entities: {counts.entities} new",
     ]
     if summary.rejects:
         reasons = ", ".join(f"{r} {n}" for r, n in sorted(summary.reject_reasons.items(),

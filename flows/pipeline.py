@@ -534,7 +534,8 @@ def _run_row(summary: RunSummary, started_at: datetime, finished_at: datetime) -
         "dumps_rejected": summary.dumps_rejected, "articles_parsed": summary.articles_parsed,
         "articles_new": summary.counts.new, "articles_updated": summary.counts.updated,
         "articles_duplicate": summary.counts.duplicate, "mentions_new": summary.counts.mentions,
-        "topics_new": summary.counts.topics, "rejects_new": summary.rejects,
+        "topics_new": summary.counts.topics, "entities_new": summary.counts.entities,
+        "rejects_new": summary.rejects,
     }
 
 

@@ -300,7 +300,7 @@ def build_tiny_warehouse(data: Path, *, articles: bool = True,
             "dumps_new": 2, "dumps_changed": 0, "dumps_unchanged": 0, "dumps_rejected": 1,
             "articles_parsed": len(texts), "articles_new": len(texts), "articles_updated": 0,
             "articles_duplicate": 0, "mentions_new": len(mention), "topics_new": len(topic),
-            "rejects_new": 1}]
+            "entities_new": 0, "rejects_new": 1}]
     store = Warehouse(data)
     with store.lock():
         generation = store.begin()

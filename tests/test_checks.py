@@ -43,6 +43,12 @@ def topic(article_id: str) -> dict[str, Any]:
             "method": "lexicon"}
 
 
+def entity(article_id: str, surface: str = "Kenya", field: str = "title", start: int = 0,
+           kind: str = "organization") -> dict[str, Any]:
+    return {"article_id": article_id, "kind": kind, "name": surface, "surface": surface,
+            "field": field, "start": start, "end": start + len(surface), "method": "lexicon"}
+
+
 Tables = dict[str, list[dict[str, Any]]]
 
 
@@ -53,6 +59,7 @@ def clean_tables() -> Tables:
                     mention("a1", "Kenya", "body", BODY.index("Kenya")),
                     mention("a2", "Ghana", "title", 0, "GH")],
         "topic": [topic("a1"), topic("a2")],
+        "entity": [entity("a1", "Officials", "body", 0, "person")],
     }
 
 
@@ -76,6 +83,14 @@ def orphan_topic(t: Tables) -> None:
     t["topic"].append(topic("gone"))
 
 
+def orphan_entity(t: Tables) -> None:
+    t["entity"].append(entity("gone"))
+
+
+def entity_offsets_off_by_one(t: Tables) -> None:
+    t["entity"].append(entity("a1", "Nairobi", "body", BODY.index("Nairobi") + 1))
+
+
 # check name (file stem in warehouse/checks/) -> how to break its rule, and the rows it returns
 PLANTED: dict[str, tuple[Callable[[Tables], None], int]] = {
     "article_id_unique": (duplicate_article, 1),
@@ -83,6 +98,8 @@ PLANTED: dict[str, tuple[Callable[[Tables], None], int]] = {
     "mention_has_article": (orphan_mention, 1),
     "mention_offsets_match_surface": (offsets_off_by_one, 1),
     "topic_has_article": (orphan_topic, 1),
+    "entity_has_article": (orphan_entity, 1),
+    "entity_offsets_match_surface": (entity_offsets_off_by_one, 1),
 }
 
 
@@ -164,7 +181,7 @@ def test_offsets_check_reads_only_parts_this_run_wrote(tmp_path: Path) -> None:
         second.write_part(name, "part-next", pa.Table.from_pylist(
             rows, schema=schema.TABLES[name]))
     assert second.written == {"article": {"part-next"}, "mention": {"part-next"},
-                              "topic": {"part-next"}}
+                              "topic": {"part-next"}, "entity": {"part-next"}}
     assert views.run_checks(second) == []
 
     bad = clean_tables()

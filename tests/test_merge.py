@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 from transforms.normalize import article_id, title_key
 from warehouse import merge, schema
-from warehouse.ingest import MENTION_CANDIDATE, REJECT_CANDIDATE, TOPIC_CANDIDATE, BatchResult
+from warehouse.ingest import (
+    ENTITY_CANDIDATE,
+    MENTION_CANDIDATE,
+    REJECT_CANDIDATE,
+    TOPIC_CANDIDATE,
+    BatchResult,
+)
 from warehouse.merge import Merger
 from warehouse.store import Warehouse
 
@@ -37,16 +43,24 @@ def candidate(title: str, body: str, source: str | None, *, seen: datetime = DAY
 
 
 def batch(rows: list[dict[str, Any]]) -> BatchResult:
-    """Candidates with one mention of "Odesa" per article body, so re-keys are visible."""
+    """Candidates with one mention of "Odesa" and one entity ("Port") per article title, so
+    re-keys are visible."""
     mentions = [
         {"article_id": row["article_id"], "kind": "place", "country_code": "UA",
          "name": "Odesa", "surface": "Odesa", "field": "title", "start": 37, "end": 42,
          "method": "city", "geonames_id": 698740, "_row": index}
         for index, row in enumerate(rows)
     ]
+    entities = [
+        {"article_id": row["article_id"], "kind": "organization", "name": "Port",
+         "surface": "Port", "field": "title", "start": 0, "end": 4, "method": "lexicon",
+         "_row": index}
+        for index, row in enumerate(rows)
+    ]
     return BatchResult([], pa.Table.from_pylist(rows, schema=schema.ARTICLE),
                        pa.Table.from_pylist(mentions, schema=MENTION_CANDIDATE),
-                       TOPIC_CANDIDATE.empty_table(), REJECT_CANDIDATE.empty_table())
+                       TOPIC_CANDIDATE.empty_table(), REJECT_CANDIDATE.empty_table(),
+                       entities=pa.Table.from_pylist(entities, schema=ENTITY_CANDIDATE))
 
 
 def run(data: Path, *batches: BatchResult) -> Warehouse:
@@ -108,6 +122,7 @@ def test_fuller_body_in_a_later_run_replaces_the_row_and_its_mentions(tmp_path: 
     assert kept["date_precision"] == "day"
     assert kept["first_seen_at"] == DAY1
     assert [m["article_id"] for m in rows(store, "mention")] == [kept["article_id"]]
+    assert [e["article_id"] for e in rows(store, "entity")] == [kept["article_id"]]
 
 
 def test_sourceless_main_and_sourced_teaser_merge_in_either_order(tmp_path: Path) -> None:
@@ -136,6 +151,7 @@ def test_sourceless_fuller_copy_in_an_old_part_is_rekeyed_not_lost(tmp_path: Pat
     assert [(a["article_id"], a["source"], a["body"]) for a in articles] == [
         (teaser["article_id"], "Wire", main["body"])]
     assert [m["article_id"] for m in rows(store, "mention")] == [teaser["article_id"]]
+    assert [e["article_id"] for e in rows(store, "entity")] == [teaser["article_id"]]
 
 
 def test_previous_generation_stays_readable_after_publish(tmp_path: Path) -> None:
@@ -301,3 +317,4 @@ def test_mention_counts_are_net_when_a_written_copy_is_replaced(
     counts = merger.finish()
     assert (counts.new, counts.updated) == (1, 1)
     assert counts.mentions == generation.read_table("mention").num_rows == 1
+    assert counts.entities == generation.read_table("entity").num_rows == 1

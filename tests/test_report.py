@@ -281,8 +281,10 @@ def test_bundled_sample_report_matches_newsmill_query(bundled_warehouse: Path, t
     assert main(["report", "--data", str(bundled_warehouse), "--out", str(out)]) == 0
     capsys.readouterr()
     page = read_page(out)
-    assert len(page.chart_ids) == 7
     assert page.tables["top_countries"], "the sample names countries"
+    assert page.tables["top_organizations"], "the sample names organizations"
+    assert "top_people" not in page.tables, "the bundled samples name no one"
+    assert len(page.chart_ids) == 8  # 7, plus top organizations
     for query in QUERIES:
         assert main(["query", query.sql, "--data", str(bundled_warehouse),
                      "--format", "json"]) == 0

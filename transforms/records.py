@@ -1,4 +1,5 @@
-"""The records that flow from raw dumps to tables: articles, rejects, skips, mentions, topics.
+"""The records that flow from raw dumps to tables: articles, rejects, skips, mentions, topics,
+entities.
 
 Parsers emit `Article`, `Reject` and `Skip`; the normalizer turns an `Article` into a row.
 Every field here is plain data so records pickle cheaply between worker processes.
@@ -13,6 +14,7 @@ from typing import Literal
 DatePrecision = Literal["exact", "day", "relative", "unknown"]
 Position = Literal["main", "related"]
 MentionKind = Literal["country", "place"]
+EntityKind = Literal["person", "organization"]
 Field = Literal["title", "body"]
 
 
@@ -73,6 +75,19 @@ class TopicScore:
     score: float  # 0..1
     rank: int  # 1 = best
     method: str  # how the score was made, e.g. "lexicon", "lexicon+model"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A person or organization named in an article, with offsets into `title` or `body`."""
+
+    kind: EntityKind
+    name: str  # canonical: no title, no possessive, the article's full form, no middle initial
+    surface: str  # the text as written; equals field_text[start:end]
+    field: Field
+    start: int
+    end: int
+    method: str  # lexicon, title, given_name, surname, suffix, acronym or coreference
 
 
 ParsedItem = Article | Reject | Skip

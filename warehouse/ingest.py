@@ -21,10 +21,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from transforms.entities import extract_entities
 from transforms.formats.detect import SNIFF_BYTES, Limits, is_warc_head, read_dump, too_large
 from transforms.mentions import extract_mentions
 from transforms.normalize import ArticleRow, detect_language, normalize_article
-from transforms.records import Article, Reject
+from transforms.records import Article, Mention, Reject
 from transforms.text import clean_text
 from transforms.topics import score_topics
 from warehouse import schema
@@ -34,8 +35,14 @@ from warehouse.rawfiles import RawFile, RefusedFile, open_raw, read_raw_and_hash
 log = logging.getLogger("newsmill.ingest")
 
 ROW = "_row"  # column linking mention/topic candidates to their article's row in the batch
-MENTION_CANDIDATE = schema.MENTION.append(pa.field(ROW, pa.int32(), nullable=False))
-TOPIC_CANDIDATE = schema.TOPIC.append(pa.field(ROW, pa.int32(), nullable=False))
+# Tables of rows that belong to an article, and the BatchResult attribute holding each one's
+# candidates: merge handles them all alike.
+CHILDREN = {"mention": "mentions", "topic": "topics", "entity": "entities"}
+CANDIDATES = {table: schema.ARTICLE_TABLES[table].append(pa.field(ROW, pa.int32(), nullable=False))
+              for table in CHILDREN}
+MENTION_CANDIDATE = CANDIDATES["mention"]
+TOPIC_CANDIDATE = CANDIDATES["topic"]
+ENTITY_CANDIDATE = CANDIDATES["entity"]
 REJECT_CANDIDATE = schema.REJECT.remove(schema.REJECT.get_field_index("run_id"))
 
 
@@ -65,8 +72,9 @@ class BatchResult:
     mentions: pa.Table
     topics: pa.Table
     rejects: pa.Table
+    entities: pa.Table = field(default_factory=ENTITY_CANDIDATE.empty_table)
     # CPU seconds this batch spent per step in its worker (read+parse, normalize, mentions,
-    # topics, rows), so a run can tell its bottleneck even on a busy machine.
+    # topics, entities, rows), so a run can tell its bottleneck even on a busy machine.
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -111,14 +119,16 @@ def ingest_batch(
     batch.detect_languages()
     batch.extract_mentions()
     batch.score_topics()
+    batch.extract_entities()
     started = time.thread_time()
     tables = batch.article_table(), batch.mentions.table(), batch.topics.table(), \
         batch.rejects.table()
+    entities = batch.entities.table()
     batch.seconds["rows"] += time.thread_time() - started
-    return BatchResult(outcomes, *tables, seconds=batch.seconds)
+    return BatchResult(outcomes, *tables, entities=entities, seconds=batch.seconds)
 
 
-STEPS = ("read+parse", "normalize", "mentions", "topics", "rows")
+STEPS = ("read+parse", "normalize", "mentions", "topics", "entities", "rows")
 
 
 class _Batch:
@@ -131,6 +141,8 @@ class _Batch:
         self.languages: list[str | None] = []
         self.mentions = _Columns(MENTION_CANDIDATE)
         self.topics = _Columns(TOPIC_CANDIDATE)
+        self.entities = _Columns(ENTITY_CANDIDATE)
+        self.found_mentions: list[list[Mention]] = []  # per article, for the entity stage
         self.rejects = _Columns(REJECT_CANDIDATE)
         self.seconds = dict.fromkeys(STEPS, 0.0)
 
@@ -152,29 +164,37 @@ class _Batch:
 
     def extract_mentions(self) -> None:
         # The article's language picks the local names; the outlet's country is weak evidence.
-        # _add_children calls `mentions` once per row in row order, so each call takes the next
-        # row's language and row (this keeps _add_children's (title, body) signature).
-        context = iter(zip(self.languages, self.rows, strict=True))
+        languages, found = self.languages, self.found_mentions
 
-        def mentions(title: str, body: str) -> list[Any]:
-            language, row = next(context)
-            return extract_mentions(
-                title, body, language=language,
-                source_country=getattr(row, "source_country", None),
-            )  # fmt: skip
+        def mentions(index: int, row: ArticleRow) -> list[Mention]:
+            records = extract_mentions(row.title, row.body, language=languages[index],
+                                       source_country=row.source_country)
+            found.append(records)
+            return records
 
         self._add_children(self.mentions, mentions, "mentions")
 
-    def score_topics(self) -> None:
-        # Each article's language picks its lexicon. `_add_children` calls `produce` once per row,
-        # in row order, so the languages are handed out in step with it.
-        language_of = iter(self.languages).__next__
-        self._add_children(self.topics, lambda title, body: score_topics(
-            title, body, language_of()), "topics")
+    def extract_entities(self) -> None:
+        """Persons and organizations; each article's mentions say which spans are places."""
+        languages, found = self.languages, self.found_mentions
 
-    def _add_children(self, target: _Columns, produce: Callable[[str, str], Iterable[Any]],
+        def entities(index: int, row: ArticleRow) -> list[Any]:
+            return extract_entities(row.title, row.body, found[index],
+                                    language=languages[index], source=row.source)
+
+        self._add_children(self.entities, entities, "entities")
+        self.found_mentions = []
+
+    def score_topics(self) -> None:
+        # Each article's language picks its lexicon.
+        languages = self.languages
+        self._add_children(self.topics, lambda index, row: score_topics(
+            row.title, row.body, languages[index]), "topics")
+
+    def _add_children(self, target: _Columns,
+                      produce: Callable[[int, ArticleRow], Iterable[Any]],
                       step: str) -> None:
-        """Rows of `target` for what `produce(title, body)` finds in each article: the record's
+        """Rows of `target` for what `produce(index, row)` finds in each article: the record's
         fields by column name, plus the article's id and row in the batch. Appends are bound
         once: this runs for every mention of every article."""
         started = time.thread_time()
@@ -183,7 +203,7 @@ class _Batch:
         appends = [target.columns[name].append for name in names]
         article_ids, row_numbers = target.columns["article_id"].append, target.columns[ROW].append
         for index, row in enumerate(self.rows):
-            for record in produce(row.title, row.body):
+            for record in produce(index, row):
                 article_ids(row.article_id)
                 row_numbers(index)
                 for append, value in zip(appends, fields(record), strict=True):

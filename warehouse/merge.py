@@ -4,7 +4,7 @@ One story, one row: candidates are matched by article_id, and a URL-less article
 no source (Daily8's compact pages) is matched by title to the sourced copy of the same story. The
 row kept is the one with the fullest body; missing fields are filled from the other copy. Rows of
 this run are buffered and flushed in parts; rows already in the warehouse are dropped or re-keyed by
-rewriting their part, with its mentions and topics, in the new generation.
+rewriting their part, with its child rows (mentions, topics, entities), in the new generation.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import pyarrow.compute as pc
 
 from warehouse import schema
 from warehouse.ingest import (
-    MENTION_CANDIDATE,
+    CANDIDATES,
+    CHILDREN,
     REJECT_CANDIDATE,
     ROW,
-    TOPIC_CANDIDATE,
     BatchResult,
 )
 from warehouse.memory import release_freed_memory
@@ -170,13 +170,18 @@ class PartEdit:
 @dataclass(slots=True)
 class MergeCounts:
     """What a run changed: articles new, updated (a fuller or re-keyed copy) or duplicate, and the
-    net mention and topic rows added."""
+    net child rows added (one count per table of ingest.CHILDREN, named like its attribute)."""
 
     new: int = 0
     updated: int = 0
     duplicate: int = 0
     mentions: int = 0
     topics: int = 0
+    entities: int = 0
+
+    def add_rows(self, table: str, rows: int) -> None:
+        attribute = CHILDREN[table]
+        setattr(self, attribute, getattr(self, attribute) + rows)
 
 
 class Merger:
@@ -359,7 +364,7 @@ class Merger:
 
     # -- writing -------------------------------------------------------------------------------
     def flush(self) -> None:
-        """Write the buffered rows as one new part of article, mention and topic."""
+        """Write the buffered rows as one new part of article and of each child table."""
         if not self.buffer:
             return
         part = f"{PART_PREFIX}{self.generation.name}-{self.parts_written:04d}"
@@ -368,18 +373,18 @@ class Merger:
                       for article_id, (batch_no, row_no, row, _) in self.buffer.items())
         articles = _kept_articles(self.batches, rows)
         articles = articles.sort_by([("published_date", "ascending"), ("article_id", "ascending")])
-        mentions, topics = [], []
+        children: dict[str, list[pa.Table]] = {table: [] for table in CHILDREN}
         for batch_no in sorted({b for b, _, _, _ in rows}):
             kept = {row_no: article_id for b, row_no, article_id, _ in rows if b == batch_no}
-            mentions.append(_take_children(self.batches[batch_no].mentions, kept, schema.MENTION))
-            topics.append(_take_children(self.batches[batch_no].topics, kept, schema.TOPIC))
-        mention_table = pa.concat_tables(mentions)
-        topic_table = pa.concat_tables(topics)
-        self.counts.mentions += mention_table.num_rows
-        self.counts.topics += topic_table.num_rows
+            for table, attribute in CHILDREN.items():
+                children[table].append(_take_children(
+                    getattr(self.batches[batch_no], attribute), kept,
+                    schema.ARTICLE_TABLES[table]))
         self.generation.write_part("article", part, articles)
-        self.generation.write_part("mention", part, mention_table)
-        self.generation.write_part("topic", part, topic_table)
+        for table, taken in children.items():
+            child_rows = pa.concat_tables(taken)
+            self.counts.add_rows(table, child_rows.num_rows)
+            self.generation.write_part(table, part, child_rows)
         number = self.index.part_number(part)
         for _, _, _, slot in self.buffer.values():
             assert slot is not None, "every buffered row is folded into the index before a flush"
@@ -390,7 +395,9 @@ class Merger:
         # the flow run ends (the rollback hooks of the run's transaction hold them), so
         # dropping our references alone freed nothing and the flow process grew with N.
         for done in self.batches:
-            done.articles, done.mentions, done.topics = _EMPTY_TABLES
+            done.articles = _EMPTY_ARTICLES
+            for table, attribute in CHILDREN.items():
+                setattr(done, attribute, _EMPTY_CHILDREN[table])
         self.batches = [_empty_batch()] * len(self.batches)  # keep the numbering
         log.debug("wrote %s: %d articles", part, articles.num_rows)
         release_freed_memory()
@@ -420,10 +427,8 @@ class Merger:
                 table = pa.concat_tables([table, rekeyed.cast(table.schema)])
             self.generation.write_part(table_name, part, table)
             # Counts are net: rows of a replaced copy, written earlier, are taken back out.
-            if table_name == "mention":
-                self.counts.mentions += table.num_rows - before
-            elif table_name == "topic":
-                self.counts.topics += table.num_rows - before
+            if table_name in CHILDREN:
+                self.counts.add_rows(table_name, table.num_rows - before)
 
 
 def _kept_articles(batches: list[BatchResult],
@@ -505,7 +510,8 @@ def _rekey_rows(table: pa.Table, rekey: dict[str, tuple[str, dict[str, Any]]],
 
 
 def _take_children(table: pa.Table, kept: dict[int, str], target: pa.Schema) -> pa.Table:
-    """Mention/topic candidates of the kept rows, re-keyed to their final article_id."""
+    """Child candidates (mentions, topics, ...) of the kept rows, re-keyed to their final
+    article_id."""
     rows = pa.array(list(kept), pa.int32())
     chosen = table.filter(pc.is_in(table[ROW], value_set=rows))
     ids = pa.array([kept[r] for r in chosen[ROW].to_pylist()], pa.string())
@@ -513,9 +519,10 @@ def _take_children(table: pa.Table, kept: dict[int, str], target: pa.Schema) -> 
     return chosen.drop_columns([ROW]).cast(target)
 
 
-_EMPTY_TABLES = (schema.ARTICLE.empty_table(), MENTION_CANDIDATE.empty_table(),
-                 TOPIC_CANDIDATE.empty_table())
+_EMPTY_ARTICLES = schema.ARTICLE.empty_table()
+_EMPTY_CHILDREN = {table: CANDIDATES[table].empty_table() for table in CHILDREN}
 
 
 def _empty_batch() -> BatchResult:
-    return BatchResult([], *_EMPTY_TABLES, REJECT_CANDIDATE.empty_table())
+    return BatchResult([], _EMPTY_ARTICLES, _EMPTY_CHILDREN["mention"], _EMPTY_CHILDREN["topic"],
+                       REJECT_CANDIDATE.empty_table(), entities=_EMPTY_CHILDREN["entity"])

@@ -31,6 +31,9 @@ SERIES_COUNTRIES = 5  # lines in the daily time series
 MATRIX_COUNTRIES = 12  # rows and columns of the co-mention matrix
 TOPIC_COUNTRIES = 10  # rows of the topics-by-country matrix
 TOP_SOURCES = 20
+TOP_ENTITIES = 15  # bars in the top people and top organizations charts
+PEOPLE_COUNTRIES = 5  # top countries whose most co-mentioned people are listed
+PEOPLE_PER_COUNTRY = 5
 TABLE_ROWS = 100  # HTML tables beyond this say how many rows they left out
 
 _TOP = ("select country_code from mentions_by_country "
@@ -82,6 +85,25 @@ QUERIES = [
           "from topics_by_country\n"
           f"where country_code in ({_TOP.format(n=TOPIC_COUNTRIES)})\n"
           "order by country_code, articles desc, topic_code"),
+    Query("top_people", ("people",), "Who is in the news",
+          "select name, articles, mentions, first_day, last_day\n"
+          "from people\n"
+          f"order by articles desc, mentions desc, name\nlimit {TOP_ENTITIES}"),
+    Query("top_organizations", ("organizations",), "Organizations in the news",
+          "select name, articles, mentions, first_day, last_day\n"
+          "from organizations\n"
+          f"order by articles desc, mentions desc, name\nlimit {TOP_ENTITIES}"),
+    Query("people_countries", ("people_by_country", "mentions_by_country"),
+          "People named with the top countries",
+          "select country, name, articles, country_code\n"
+          "from (\n"
+          "    select *, row_number() over (\n"
+          "        partition by country_code order by articles desc, name) as place\n"
+          "    from people_by_country\n"
+          f"    where country_code in ({_TOP.format(n=PEOPLE_COUNTRIES)})\n"
+          ")\n"
+          f"where place <= {PEOPLE_PER_COUNTRY}\n"
+          "order by country_code, articles desc, name"),
     Query("sources", ("articles_by_source",), "Sources by volume",
           "select source, articles, share, first_day, last_day\n"
           "from articles_by_source\n"
@@ -94,7 +116,7 @@ QUERIES = [
     Query("runs", ("run",), "Runs",
           "select run_id, started_at, finished_at, dumps_seen, dumps_new, dumps_changed,\n"
           "    dumps_rejected, articles_new, articles_updated, articles_duplicate,\n"
-          "    mentions_new, rejects_new\n"
+          "    mentions_new, entities_new, rejects_new\n"
           "from run\n"
           "order by started_at desc\nlimit 50"),
     Query("reject_reasons", ("rejects_by_reason",), "Why input was refused",
@@ -199,6 +221,7 @@ def render_report(data: ReportData) -> tuple[str, int]:
         _section_days(data),
         _section_pairs(data),
         _section_topics(data),
+        _section_who(data),
         _section_sources(data),
         _section_health(data),
     ]
@@ -339,6 +362,28 @@ def _section_topics(data: ReportData) -> tuple[str, int]:
     text = (f"Articles naming each of the top {TOPIC_COUNTRIES} countries, per IPTC media topic; "
             "share is of that country's articles.")
     return _section("topics", rows, text, [("topics", figure)], data), int(bool(figure))
+
+
+def _section_who(data: ReportData) -> tuple[str, int]:
+    """Top people and organizations, and the people most often named with the top countries."""
+    people, orgs = data.results["top_people"], data.results["top_organizations"]
+    by_country = data.results["people_countries"]
+    people_fig = _bar_chart(people, "name", "articles", "articles naming them", "#8e6cbf",
+                            min_height=300, row_height=24) if people.rows else None
+    org_fig = _bar_chart(orgs, "name", "articles", "articles naming it", "#5a9e8f",
+                         min_height=300, row_height=24) if orgs.rows else None
+    blocks = [
+        _block(people, f"The {TOP_ENTITIES} people named in the most articles, by canonical name "
+               "(no titles; a short form counts for the full name its article writes).",
+               [("top_people", people_fig)], data, heading=False),
+        _block(orgs, f"The {TOP_ENTITIES} organizations named in the most articles.",
+               [("top_organizations", org_fig)], data),
+        _block(by_country, f"For each of the top {PEOPLE_COUNTRIES} countries, the "
+               f"{PEOPLE_PER_COUNTRY} people most often named in the same article.", [], data),
+    ]
+    charts = int(bool(people_fig)) + int(bool(org_fig))
+    return (f'<section id="who"><h2>{html.escape(people.query.title)}</h2>'
+            f'{"".join(blocks)}</section>', charts)
 
 
 def _bar_chart(rows: Rows, label: str, value: str, title: str, color: str, *,
@@ -522,7 +567,8 @@ def _header(data: ReportData) -> str:
 
 def _nav() -> str:
     links = [("countries", "Countries"), ("days", "Day by day"), ("pairs", "Co-mentions"),
-             ("topics", "Topics"), ("sources", "Sources"), ("health", "Data health")]
+             ("topics", "Topics"), ("who", "People"), ("sources", "Sources"),
+             ("health", "Data health")]
     return "<nav>" + "".join(f'<a href="#{a}">{t}</a>' for a, t in links) + "</nav>"
 
 

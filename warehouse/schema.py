@@ -74,6 +74,24 @@ TOPIC = pa.schema([
         nullable=False),
 ])
 
+ENTITY = pa.schema([
+    col("article_id", pa.string(), "the article (see article)", nullable=False),
+    col("kind", pa.string(), "person or organization", nullable=False),
+    col("name", pa.string(), "canonical name: no title or honorific, no possessive, no middle "
+        "initial; a short form (\"Landau\", \"Mr. Park\", \"the LDP\") takes the full name the "
+        "article writes elsewhere", nullable=False),
+    col("surface", pa.string(), "the text as written (without title or possessive)",
+        nullable=False),
+    col("field", pa.string(), "title or body", nullable=False),
+    col("start", pa.int32(), "offset of the first character in that field (0-based, "
+        "code points)", nullable=False),
+    col("end", pa.int32(), "offset after the last character: field[start:end] == surface",
+        nullable=False),
+    col("method", pa.string(), "how it was found: lexicon (a known organization or a family name "
+        "written first), title, given_name, surname, suffix (an organization word), acronym or "
+        "coreference", nullable=False),
+])
+
 DUMP = pa.schema([
     col("dump_id", pa.string(), "hash of the path: one id per raw file (content: sha256)",
         nullable=False),
@@ -124,13 +142,14 @@ RUN = pa.schema([
     col("articles_duplicate", pa.int32(), "seen before, kept as they were", nullable=False),
     col("mentions_new", pa.int32(), "", nullable=False),
     col("topics_new", pa.int32(), "", nullable=False),
+    col("entities_new", pa.int32(), "person and organization rows added", nullable=False),
     col("rejects_new", pa.int32(), "", nullable=False),
 ])
 
 # Tables that hold one row per article plus rows keyed by article_id; their files are written and
-# rewritten together, one part per table with the same name, so an article and its mentions and
-# topics are always published in one step.
-ARTICLE_TABLES = {"article": ARTICLE, "mention": MENTION, "topic": TOPIC}
+# rewritten together, one part per table with the same name, so an article and its mentions,
+# topics and entities are always published in one step.
+ARTICLE_TABLES = {"article": ARTICLE, "mention": MENTION, "topic": TOPIC, "entity": ENTITY}
 # Tables rewritten whole each run (small: one row per raw file, per refusal, per run).
 LEDGER_TABLES = {"dump": DUMP, "reject": REJECT, "run": RUN}
 TABLES = {**ARTICLE_TABLES, **LEDGER_TABLES}
