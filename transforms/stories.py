@@ -286,6 +286,11 @@ class Signatures:
         return cls(both[:, :NUM_PERM], both[:, NUM_PERM:], shingles.astype(np.int32))
 
     @classmethod
+    def empty(cls) -> Signatures:
+        return cls(np.zeros((0, NUM_PERM), np.uint32), np.zeros((0, LEAD_PERM), np.uint32),
+                   np.zeros(0, np.int32))
+
+    @classmethod
     def concat(cls, parts: list[Signatures]) -> Signatures:
         return cls(np.vstack([p.full for p in parts]), np.vstack([p.lead for p in parts]),
                    np.concatenate([p.shingles for p in parts]))
@@ -314,8 +319,7 @@ def signatures(texts: list[str]) -> Signatures:
         parts.append(_chunk_signatures(encoded[begin:end]))
         begin = end
     if not parts:
-        return Signatures(np.zeros((0, NUM_PERM), np.uint32), np.zeros((0, LEAD_PERM), np.uint32),
-                          np.zeros(0, np.int32))
+        return Signatures.empty()
     return parts[0] if len(parts) == 1 else Signatures.concat(parts)
 
 

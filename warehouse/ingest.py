@@ -23,6 +23,7 @@ from transforms.formats.detect import SNIFF_BYTES, Limits, is_warc_head, read_du
 from transforms.mentions import extract_mentions
 from transforms.normalize import ArticleRow, detect_language, normalize_article
 from transforms.records import Article, Reject
+from transforms.stories import signatures, story_text
 from transforms.topics import score_topics
 from warehouse import schema
 from warehouse.memory import release_freed_memory
@@ -34,6 +35,10 @@ ROW = "_row"  # column linking mention/topic candidates to their article's row i
 MENTION_CANDIDATE = schema.MENTION.append(pa.field(ROW, pa.int32(), nullable=False))
 TOPIC_CANDIDATE = schema.TOPIC.append(pa.field(ROW, pa.int32(), nullable=False))
 REJECT_CANDIDATE = schema.REJECT.remove(schema.REJECT.get_field_index("run_id"))
+# Article candidates carry their story signature (see warehouse/merge.py's story join).
+SHINGLES, SIGNATURE = "_shingles", "_signature"
+ARTICLE_CANDIDATE = schema.ARTICLE.append(pa.field(SHINGLES, pa.int32(), nullable=False)) \
+    .append(pa.field(SIGNATURE, pa.binary(), nullable=False))
 
 
 @dataclass(slots=True)
@@ -108,6 +113,7 @@ def ingest_batch(
     batch.detect_languages()
     batch.extract_mentions()
     batch.score_topics()
+    batch.find_stories()
     started = time.thread_time()
     tables = batch.article_table(), batch.mentions.table(), batch.topics.table(), \
         batch.rejects.table()
@@ -115,7 +121,7 @@ def ingest_batch(
     return BatchResult(outcomes, *tables, seconds=batch.seconds)
 
 
-STEPS = ("read+parse", "normalize", "mentions", "topics", "rows")
+STEPS = ("read+parse", "normalize", "mentions", "topics", "stories", "rows")
 
 
 class _Batch:
@@ -126,6 +132,9 @@ class _Batch:
         self.dump_ids: list[str] = []
         self.first_seen: list[datetime] = []
         self.languages: list[str | None] = []
+        self.wire_services: list[str | None] = []
+        self.story_shingles: list[int] = []
+        self.story_signatures: list[bytes] = []
         self.mentions = _Columns(MENTION_CANDIDATE)
         self.topics = _Columns(TOPIC_CANDIDATE)
         self.rejects = _Columns(REJECT_CANDIDATE)
@@ -153,6 +162,17 @@ class _Batch:
     def score_topics(self) -> None:
         self._add_children(self.topics, score_topics, "topics")
 
+    def find_stories(self) -> None:
+        """Each article's wire credit and story signature: the story join in the flow process
+        then only compares signatures."""
+        started = time.thread_time()
+        prepared = [story_text(row.title, row.body) for row in self.rows]
+        self.wire_services = [wire for _, wire in prepared]
+        sigs = signatures([text for text, _ in prepared])
+        self.story_shingles = sigs.shingles.tolist()
+        self.story_signatures = sigs.packed()
+        self.seconds["stories"] += time.thread_time() - started
+
     def _add_children(self, target: _Columns, produce: Callable[[str, str], Iterable[Any]],
                       step: str) -> None:
         """Rows of `target` for what `produce(title, body)` finds in each article: the record's
@@ -178,12 +198,18 @@ class _Batch:
         columns["language"] = self.languages
         columns["dump_id"] = self.dump_ids
         columns["first_seen_at"] = self.first_seen
-        return pa.table([columns[name] for name in schema.ARTICLE.names], schema=schema.ARTICLE)
+        columns["story_id"] = [None] * len(rows)  # decided by the merge's story join
+        columns["wire_service"] = self.wire_services
+        columns[SHINGLES] = self.story_shingles
+        columns[SIGNATURE] = self.story_signatures
+        return pa.table([columns[name] for name in ARTICLE_CANDIDATE.names],
+                        schema=ARTICLE_CANDIDATE)
 
 
 # Article columns taken as they are from the normalized row.
 _ROW_COLUMNS = tuple(name for name in schema.ARTICLE.names
-                     if name not in ("language", "dump_id", "first_seen_at"))
+                     if name not in ("language", "dump_id", "first_seen_at", "story_id",
+                                     "wire_service"))
 
 
 def _capture_time(raw: RawFile, captured_at: datetime | None) -> datetime:

@@ -20,8 +20,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from warehouse import schema
+from warehouse import schema, stories
 from warehouse.ingest import (
+    ARTICLE_CANDIDATE,
     MENTION_CANDIDATE,
     REJECT_CANDIDATE,
     ROW,
@@ -261,6 +262,7 @@ class Merger:
         """Merge one batch; returns new-article counts per dump_id."""
         batch_no = len(self.batches)
         self.batches.append(batch)
+        batch.articles = stories.with_signatures(batch.articles)
         articles = batch.articles
         if not articles.num_rows:
             return {}
@@ -358,7 +360,7 @@ class Merger:
 
     # -- writing -------------------------------------------------------------------------------
     def flush(self) -> None:
-        """Write the buffered rows as one new part of article, mention and topic."""
+        """Write the buffered rows as one new part of every article table."""
         if not self.buffer:
             return
         part = f"{PART_PREFIX}{self.generation.name}-{self.parts_written:04d}"
@@ -366,6 +368,9 @@ class Merger:
         rows = sorted((batch_no, row_no, article_id, row)
                       for article_id, (batch_no, row_no, row, _) in self.buffer.items())
         articles = _kept_articles(self.batches, rows)
+        # Story ids are decided here, once a part's rows are final, against the stored
+        # signatures (earlier runs and earlier parts of this run) and each other.
+        articles, signature_rows = stories.join(self.generation, articles)
         articles = articles.sort_by([("published_date", "ascending"), ("article_id", "ascending")])
         mentions, topics = [], []
         for batch_no in sorted({b for b, _, _, _ in rows}):
@@ -379,6 +384,7 @@ class Merger:
         self.generation.write_part("article", part, articles)
         self.generation.write_part("mention", part, mention_table)
         self.generation.write_part("topic", part, topic_table)
+        self.generation.write_part(stories.TABLE, part, signature_rows)
         number = self.index.part_number(part)
         for _, _, _, slot in self.buffer.values():
             assert slot is not None, "every buffered row is folded into the index before a flush"
@@ -512,7 +518,7 @@ def _take_children(table: pa.Table, kept: dict[int, str], target: pa.Schema) -> 
     return chosen.drop_columns([ROW]).cast(target)
 
 
-_EMPTY_TABLES = (schema.ARTICLE.empty_table(), MENTION_CANDIDATE.empty_table(),
+_EMPTY_TABLES = (ARTICLE_CANDIDATE.empty_table(), MENTION_CANDIDATE.empty_table(),
                  TOPIC_CANDIDATE.empty_table())
 
 

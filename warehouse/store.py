@@ -107,11 +107,12 @@ class Generation:
             written.add(part)
         return path
 
-    def read_part(self, table: str, part: str) -> pa.Table:
+    def read_part(self, table: str, part: str, columns: list[str] | None = None) -> pa.Table:
         path = self.table_dir(table) / f"{part}.parquet"
         if not path.exists():
-            return schema.TABLES[table].empty_table()
-        return pq.read_table(path, schema=schema.TABLES[table])
+            empty = schema.TABLES[table].empty_table()
+            return empty.select(columns) if columns else empty
+        return pq.read_table(path, columns=columns, schema=schema.TABLES[table])
 
     def write_ledger(self, table: str, rows: pa.Table) -> None:
         """Ledger tables (dump, reject, run) are one part, rewritten whole."""

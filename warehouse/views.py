@@ -25,6 +25,7 @@ _DUCKDB_TYPES = {
     pa.float64(): "DOUBLE",
     pa.date32(): "DATE",
     schema.UTC_TS: "TIMESTAMPTZ",
+    pa.binary(): "BLOB",
 }
 
 
