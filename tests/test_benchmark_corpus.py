@@ -6,6 +6,7 @@ import hashlib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks.corpus import (
@@ -20,6 +21,7 @@ from benchmarks.corpus import (
 )
 from transforms.formats.detect import Limits, read_dump
 from transforms.records import Article
+from transforms.stories import assign_stories, signatures, story_text
 
 BBC = Path(__file__).resolve().parent.parent.parent / "shared/corpora/bbc/bbc"
 LIMITS = Limits(64 * 1024 * 1024, 64 * 1024 * 1024)
@@ -124,3 +126,14 @@ def test_bbc_folder_gives_every_article() -> None:
     texts = load_source_texts(BBC)
     assert len(texts) == 2225
     assert all(t.title and t.paragraphs for t in texts)
+
+
+def test_corpus_holds_syndicated_copies_the_story_join_groups(corpus) -> None:
+    out, stats = corpus
+    assert stats.syndicated_copies > 0.1 * stats.articles
+    items = [a for articles in _read_all(out).values() for a in articles
+             if a.position == "main" and a.body]
+    texts = [story_text(a.title, a.body)[0] for a in items]
+    stories = assign_stories(signatures(texts), np.ones(len(items), bool), [None] * len(items),
+                             [str(i) for i in range(len(items))])
+    assert len(set(stories)) < 0.95 * len(items)  # copies were found and grouped

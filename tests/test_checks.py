@@ -76,6 +76,15 @@ def orphan_topic(t: Tables) -> None:
     t["topic"].append(topic("gone"))
 
 
+def signature_with_another_story(t: Tables) -> None:
+    t["article"][0]["story_id"] = "a1"
+    t["story_signature"] = [
+        {"article_id": "a1", "story_id": "a1", "day": SEEN.date(), "shingles": 9,
+         "signature": bytes(640)},
+        {"article_id": "a2", "story_id": "a1", "day": SEEN.date(), "shingles": 9,
+         "signature": bytes(640)}]  # a2's article row names no story
+
+
 # check name (file stem in warehouse/checks/) -> how to break its rule, and the rows it returns
 PLANTED: dict[str, tuple[Callable[[Tables], None], int]] = {
     "article_id_unique": (duplicate_article, 1),
@@ -83,6 +92,7 @@ PLANTED: dict[str, tuple[Callable[[Tables], None], int]] = {
     "mention_has_article": (orphan_mention, 1),
     "mention_offsets_match_surface": (offsets_off_by_one, 1),
     "topic_has_article": (orphan_topic, 1),
+    "story_signature_matches_article": (signature_with_another_story, 1),
 }
 
 

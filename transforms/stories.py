@@ -276,8 +276,12 @@ class Signatures:
 
     def packed(self) -> list[bytes]:
         """One SIGNATURE_BYTES value per text (full then lead slots, little-endian uint32)."""
+        return [row.tobytes() for row in self.packed_matrix()]
+
+    def packed_matrix(self) -> np.ndarray:
+        """(n, SIGNATURE_BYTES) uint8: the rows `packed` gives, in one buffer."""
         both = np.ascontiguousarray(np.hstack([self.full, self.lead]).astype("<u4"))
-        return [row.tobytes() for row in both]
+        return both.view(np.uint8).reshape(len(both), SIGNATURE_BYTES)
 
     @classmethod
     def unpack(cls, values: np.ndarray, shingles: np.ndarray) -> Signatures:
@@ -445,23 +449,36 @@ _BAND_MIX = np.uint64(0x2545F4914F6CDD1D)
 
 
 def band_keys(sigs: Signatures) -> np.ndarray:
-    """(n, FULL_BANDS + LEAD_BANDS) uint64 LSH keys; texts too short to join get keys that match
-    nothing (their row number, tagged)."""
-    keys = np.hstack([_bands(sigs.full, FULL_BANDS, FULL_ROWS),
-                      _bands(sigs.lead, LEAD_BANDS, LEAD_ROWS)])
+    """(n, FULL_BANDS + LEAD_BANDS) uint64 LSH keys, the band number in the top bits; texts too
+    short to join get key 0, which matches nothing."""
+    keys = np.hstack([_bands(sigs.full, FULL_ROWS), _bands(sigs.lead, LEAD_ROWS)])
+    keys &= np.uint64((1 << 56) - 1)
+    keys |= np.arange(keys.shape[1], dtype=np.uint64) << np.uint64(56)
     short = sigs.shingles < MIN_SHINGLES
     if short.any():
         keys[short] = 0
     return keys
 
 
-def _bands(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    grouped = matrix.astype(np.uint64).reshape(len(matrix), bands, rows)
-    key = np.zeros((len(matrix), bands), dtype=np.uint64)
-    for r in range(rows):
-        key = (key ^ grouped[:, :, r]) * _BAND_MIX
-    # the band number goes in the key, so equal values in different bands never collide
-    return key ^ (np.arange(bands, dtype=np.uint64) << np.uint64(56))
+def _bands(matrix: np.ndarray, rows: int) -> np.ndarray:
+    """One key per band of `rows` uint32 slots: the slots read as uint64 words, then mixed."""
+    count = len(matrix)
+    words = np.ascontiguousarray(matrix, dtype=np.uint32).view(np.uint64)  # 2 slots per word
+    words = words.reshape(count, -1, rows // 2)
+    key = words[:, :, 0] * _BAND_MIX
+    for r in range(1, rows // 2):
+        key = (key ^ (key >> np.uint64(29)) ^ words[:, :, r]) * _BAND_MIX
+    return key ^ (key >> np.uint64(32))
+
+
+def contains_any(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Rows of `keys` with at least one key (not 0) in the sorted array `wanted`."""
+    if not len(wanted):
+        return np.zeros(len(keys), dtype=bool)
+    flat = keys.ravel()
+    at = np.minimum(np.searchsorted(wanted, flat), len(wanted) - 1)
+    found = (wanted[at] == flat) & (flat != 0)
+    return found.reshape(keys.shape).any(axis=1)
 
 
 def candidate_pairs(keys: np.ndarray, is_new: np.ndarray, *, per_bucket: int = 8
@@ -470,50 +487,55 @@ def candidate_pairs(keys: np.ndarray, is_new: np.ndarray, *, per_bucket: int = 8
 
     In each bucket a new row is paired with the bucket's first `per_bucket` rows and its
     `per_bucket` nearest predecessors: a story republished 500 times costs 16 checks per copy,
-    not 500, and still meets its first copies. Key 0 (a text too short) matches nothing.
+    not 500, and still meets its first copies. Key 0 (a text too short) matches nothing. All
+    bands are sorted at once: the band number in each key keeps the bands apart.
     """
-    n = len(keys)
-    found_i, found_j = [], []
+    n, bands = keys.shape
     if n < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    rows = np.arange(n, dtype=np.int64)
-    for band in range(keys.shape[1]):
-        column = keys[:, band]
-        order = np.lexsort((rows, column))
-        ordered = column[order]
-        same_prev = np.concatenate(([False], ordered[1:] == ordered[:-1])) & (ordered != 0)
-        if not same_prev.any():
-            continue
-        head = np.flatnonzero(~same_prev)
-        group_start = head[np.searchsorted(head, np.arange(n), side="right") - 1]
-        member = np.flatnonzero(same_prev & is_new[order])  # positions with a predecessor
-        if not len(member):
-            continue
-        rank = member - group_start[member]
-        for d in range(1, per_bucket + 1):
-            ok = rank >= d
-            found_i.append(order[member[ok]])
-            found_j.append(order[member[ok] - d])
-        for h in range(per_bucket):
-            ok = rank > h + per_bucket
-            found_i.append(order[member[ok]])
-            found_j.append(order[group_start[member[ok]] + h])
-    if not found_i:
+    flat = keys.ravel()
+    order = np.argsort(flat, kind="stable")  # equal keys stay in row order
+    ordered = flat[order]
+    same_prev = np.empty(len(order), dtype=bool)
+    same_prev[0] = False
+    np.equal(ordered[1:], ordered[:-1], out=same_prev[1:])
+    same_prev &= ordered != 0
+    rows = order // bands
+    member = np.flatnonzero(same_prev & is_new[rows])  # new rows with a predecessor
+    if not len(member):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    pairs = np.unique(np.concatenate(found_i) * n + np.concatenate(found_j))
+    head = np.flatnonzero(~same_prev)
+    group_start = head[np.searchsorted(head, member, side="right") - 1]
+    rank = member - group_start
+    found_i, found_j = [], []
+    for d in range(1, per_bucket + 1):
+        ok = rank >= d
+        found_i.append(rows[member[ok]])
+        found_j.append(rows[member[ok] - d])
+    for h in range(per_bucket):
+        ok = rank > h + per_bucket
+        found_i.append(rows[member[ok]])
+        found_j.append(rows[group_start[ok] + h])
+    pairs = np.sort(np.concatenate(found_i) * n + np.concatenate(found_j))
+    if len(pairs):  # unique, by sorting: numpy's hash-based unique is slower here
+        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     return pairs // n, pairs % n
 
 
 def assign_stories(sigs: Signatures, is_new: np.ndarray, story_of_known: list[str | None],
-                   own_ids: list[str]) -> list[str]:
+                   own_ids: list[str], days: np.ndarray | None = None,
+                   window_days: int = 3) -> list[str]:
     """The story id of every row, in processing order (known rows first, then new ones).
 
     Known rows keep their story; a new row joins the story of its best verified match among the
-    rows before it, else starts its own story under its own id. Stories are never merged, so an
-    id, once given, stays.
+    rows before it (within `window_days` of its day, when `days` are given), else starts its own
+    story under its own id. Stories are never merged, so an id, once given, stays.
     """
     keys = band_keys(sigs)
     i, j = candidate_pairs(keys, is_new)
+    if days is not None and len(i):
+        near = np.abs(days[i].astype(np.int64) - days[j].astype(np.int64)) <= window_days
+        i, j = i[near], j[near]
     stories: list[str] = [s if s is not None else own for s, own in
                           zip(story_of_known, own_ids, strict=True)]
     if len(i):

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from transforms.formats.detect import SNIFF_BYTES, Limits, is_warc_head, read_dump, too_large
 from transforms.mentions import extract_mentions
 from transforms.normalize import ArticleRow, detect_language, normalize_article
 from transforms.records import Article, Reject
-from transforms.stories import signatures, story_text
+from transforms.stories import SIGNATURE_BYTES, signatures, story_text
 from transforms.topics import score_topics
 from warehouse import schema
 from warehouse.memory import release_freed_memory
@@ -38,7 +39,7 @@ REJECT_CANDIDATE = schema.REJECT.remove(schema.REJECT.get_field_index("run_id"))
 # Article candidates carry their story signature (see warehouse/merge.py's story join).
 SHINGLES, SIGNATURE = "_shingles", "_signature"
 ARTICLE_CANDIDATE = schema.ARTICLE.append(pa.field(SHINGLES, pa.int32(), nullable=False)) \
-    .append(pa.field(SIGNATURE, pa.binary(), nullable=False))
+    .append(schema.STORY_SIGNATURE.field("signature").with_name(SIGNATURE))
 
 
 @dataclass(slots=True)
@@ -70,6 +71,13 @@ class BatchResult:
     # CPU seconds this batch spent per step in its worker (read+parse, normalize, mentions,
     # topics, rows), so a run can tell its bottleneck even on a busy machine.
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+def signature_array(packed: np.ndarray) -> pa.Array:
+    """Packed story signatures ((n, SIGNATURE_BYTES) uint8) as one Arrow column, no copy per row."""
+    data = np.ascontiguousarray(packed, dtype=np.uint8)
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(SIGNATURE_BYTES), len(data),
+                                                [None, pa.py_buffer(data.tobytes())])
 
 
 def dump_id_for(path: str) -> str:
@@ -134,7 +142,7 @@ class _Batch:
         self.languages: list[str | None] = []
         self.wire_services: list[str | None] = []
         self.story_shingles: list[int] = []
-        self.story_signatures: list[bytes] = []
+        self.story_signatures: pa.Array = signature_array(np.zeros((0, SIGNATURE_BYTES)))
         self.mentions = _Columns(MENTION_CANDIDATE)
         self.topics = _Columns(TOPIC_CANDIDATE)
         self.rejects = _Columns(REJECT_CANDIDATE)
@@ -170,7 +178,7 @@ class _Batch:
         self.wire_services = [wire for _, wire in prepared]
         sigs = signatures([text for text, _ in prepared])
         self.story_shingles = sigs.shingles.tolist()
-        self.story_signatures = sigs.packed()
+        self.story_signatures = signature_array(sigs.packed_matrix())
         self.seconds["stories"] += time.thread_time() - started
 
     def _add_children(self, target: _Columns, produce: Callable[[str, str], Iterable[Any]],

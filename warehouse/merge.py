@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import operator
+import time
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -200,6 +201,7 @@ class Merger:
         self.batches: list[BatchResult] = []
         self.parts_written = 0
         self.counts = MergeCounts()
+        self.story_seconds = 0.0  # CPU of the story join (signatures in, story ids out)
         self._load_index()
 
     # -- index ---------------------------------------------------------------------------------
@@ -370,7 +372,9 @@ class Merger:
         articles = _kept_articles(self.batches, rows)
         # Story ids are decided here, once a part's rows are final, against the stored
         # signatures (earlier runs and earlier parts of this run) and each other.
+        started = time.thread_time()
         articles, signature_rows = stories.join(self.generation, articles)
+        self.story_seconds += time.thread_time() - started
         articles = articles.sort_by([("published_date", "ascending"), ("article_id", "ascending")])
         mentions, topics = [], []
         for batch_no in sorted({b for b, _, _, _ in rows}):
@@ -403,20 +407,30 @@ class Merger:
     def finish(self) -> MergeCounts:
         """Flush the buffer and apply drops and re-keys to parts written earlier."""
         self.flush()
+        renamed: dict[str, str] = {}
         for part, edit in sorted(self.edits.items()):
-            self._apply_edit(part, edit)
+            renamed.update(self._apply_edit(part, edit))
             release_freed_memory()
         self.edits.clear()
+        if renamed:
+            self._rename_stories(renamed)
         return self.counts
 
-    def _apply_edit(self, part: str, edit: PartEdit) -> None:
+    def _apply_edit(self, part: str, edit: PartEdit) -> dict[str, str]:
+        """Rewrite one part; returns the story heads it re-keyed (old id -> new id)."""
         gone = pa.array(sorted(edit.drop | set(edit.rekey)), pa.string())
+        renamed: dict[str, str] = {}
         for table_name in schema.ARTICLE_TABLES:
             table = self.generation.read_part(table_name, part)
             before = table.num_rows
             keep = pc.invert(pc.is_in(table["article_id"], value_set=gone))
             rekeyed = table.filter(pc.is_in(table["article_id"], value_set=gone))
             table = table.filter(keep)
+            if table_name == "article":
+                for old, story in zip(rekeyed["article_id"].to_pylist(),
+                                      rekeyed["story_id"].to_pylist(), strict=True):
+                    if story == old and old in edit.rekey and old not in edit.drop:
+                        renamed[old] = edit.rekey[old][0]
             if edit.rekey and rekeyed.num_rows:
                 rekeyed = _rekey_rows(rekeyed, edit.rekey, patch=table_name == "article")
                 survivors = {new for new, _ in edit.rekey.values()} - edit.drop
@@ -429,6 +443,32 @@ class Merger:
                 self.counts.mentions += table.num_rows - before
             elif table_name == "topic":
                 self.counts.topics += table.num_rows - before
+        return renamed
+
+    def _rename_stories(self, renamed: dict[str, str]) -> None:
+        """A story's first article was re-keyed (a sourceless copy now known under its sourced
+        id): its story id follows, in every part, so a story id always names a kept article and
+        the warehouse does not depend on which run saw which copy."""
+        def final(story: str) -> str:
+            seen = set()
+            while story in renamed and story not in seen:
+                seen.add(story)
+                story = renamed[story]
+            return story
+
+        old_ids = pa.array(sorted(renamed), pa.string())
+        for path in self.generation.parts(stories.TABLE):
+            stored = self.generation.read_part(stories.TABLE, path.stem, columns=["story_id"])
+            if not pc.any(pc.is_in(stored["story_id"], value_set=old_ids)).as_py():
+                continue
+            for table_name in ("article", stories.TABLE):
+                table = self.generation.read_part(table_name, path.stem)
+                index = table.schema.get_field_index("story_id")
+                ids = [None if story is None else final(story)
+                       for story in table["story_id"].to_pylist()]
+                table = table.set_column(index, table.schema.field(index),
+                                         pa.array(ids, pa.string()))
+                self.generation.write_part(table_name, path.stem, table)
 
 
 def _kept_articles(batches: list[BatchResult],

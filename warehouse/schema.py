@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from transforms.stories import SIGNATURE_BYTES
+
 UTC_TS = pa.timestamp("us", tz="UTC")
 
 
@@ -134,8 +136,9 @@ STORY_SIGNATURE = pa.schema([
     col("day", pa.date32(), "published_date, else the UTC date of first_seen_at: the story "
         "join compares articles within a few days of each other", nullable=False),
     col("shingles", pa.int32(), "word 4-grams in the text without boilerplate", nullable=False),
-    col("signature", pa.binary(), "MinHash slots, little-endian uint32: 128 over the whole "
-        "text, then 32 over its first 48 shingles (transforms/stories.py)", nullable=False),
+    col("signature", pa.binary(SIGNATURE_BYTES), "MinHash slots, little-endian uint32: 128 "
+        "over the whole text, then 32 over its first 48 shingles (transforms/stories.py)",
+        nullable=False),
 ])
 
 # Tables that hold one row per article plus rows keyed by article_id; their files are written and

@@ -21,11 +21,12 @@ from transforms.stories import (
     Signatures,
     assign_stories,
     band_keys,
+    contains_any,
     signatures,
     story_text,
 )
 from warehouse import schema
-from warehouse.ingest import SHINGLES, SIGNATURE
+from warehouse.ingest import ARTICLE_CANDIDATE, SHINGLES, SIGNATURE, signature_array
 from warehouse.store import Generation
 
 TABLE = "story_signature"
@@ -46,7 +47,7 @@ def with_signatures(articles: pa.Table) -> pa.Table:
     articles = articles.set_column(index, articles.schema.field(index),
                                    pa.array([wire for _, wire in prepared], pa.string()))
     return articles.append_column(pa.field(SHINGLES, pa.int32()), pa.array(sigs.shingles)) \
-        .append_column(pa.field(SIGNATURE, pa.binary()), pa.array(sigs.packed(), pa.binary()))
+        .append_column(ARTICLE_CANDIDATE.field(SIGNATURE), signature_array(sigs.packed_matrix()))
 
 
 def story_days(articles: pa.Table) -> pa.Array:
@@ -74,14 +75,15 @@ def join(generation: Generation, articles: pa.Table) -> tuple[pa.Table, pa.Table
                         pc.cast(articles["first_seen_at"], pa.int64()).to_numpy()))
     new_sigs = new_sigs.take(order)
     ordered_ids = [ids[i] for i in order]
-    known_ids, known_stories, known_sigs = _stored_candidates(generation, ordered_ids, days,
-                                                              band_keys(new_sigs))
+    known_ids, known_stories, known_days, known_sigs = _stored_candidates(
+        generation, ordered_ids, days, band_keys(new_sigs))
     inherited = dict(zip(known_ids, known_stories, strict=True))
     carried = [inherited.get(article_id) for article_id in ordered_ids]
     everything = Signatures.concat([known_sigs, new_sigs]) if known_ids else new_sigs
     is_new = np.array([False] * len(known_ids) + [story is None for story in carried])
+    day_numbers = np.concatenate([known_days, _day_numbers(days).take(order)])
     assigned = assign_stories(everything, is_new, [*known_stories, *carried],
-                              [*known_ids, *ordered_ids])
+                              [*known_ids, *ordered_ids], day_numbers, WINDOW_DAYS)
     story_of = dict(zip(ordered_ids, assigned[len(known_ids):], strict=True))
     story_ids = pa.array([story_of[article_id] for article_id in ids], pa.string())
     rows = pa.table({
@@ -96,53 +98,73 @@ def join(generation: Generation, articles: pa.Table) -> tuple[pa.Table, pa.Table
 
 
 def _stored_candidates(generation: Generation, new_ids: list[str], days: pa.Array,
-                       new_keys: np.ndarray) -> tuple[list[str], list[str], Signatures]:
-    """Stored rows that could matter to the new articles: in the day window and sharing an LSH
-    bucket with one of them, or stored under one of their ids. Read part by part."""
+                       new_keys: np.ndarray
+                       ) -> tuple[list[str], list[str], np.ndarray, Signatures]:
+    """Stored rows that could matter to the new articles, read part by part: those stored under
+    one of their ids, and, in the day window, each story's first article and its fullest copy in
+    the part when they share an LSH bucket with a new article. A story republished a hundred
+    times is compared through two of its copies per part, not a hundred."""
     low = pc.min(days).as_py() - timedelta(days=WINDOW_DAYS)
     high = pc.max(days).as_py() + timedelta(days=WINDOW_DAYS)
     wanted = pa.array(new_ids, pa.string())
-    key_sets = [np.unique(new_keys[:, band]) for band in range(new_keys.shape[1])]
+    wanted_keys = np.sort(new_keys, axis=None)  # searched, so repeats do no harm
     found_ids: list[str] = []
     found_stories: list[str] = []
+    found_days: list[np.ndarray] = []
     found_sigs: list[Signatures] = []
     for path in generation.parts(TABLE):
-        meta = generation.read_part(TABLE, path.stem, columns=["article_id", "day"])
-        same_id = pc.is_in(meta["article_id"], value_set=wanted)
+        meta = generation.read_part(TABLE, path.stem,
+                                    columns=["article_id", "story_id", "day", "shingles"])
+        same_id = pc.is_in(meta["article_id"], value_set=wanted).to_numpy(zero_copy_only=False)
         near = pc.and_(pc.greater_equal(meta["day"], pa.scalar(low, pa.date32())),
                        pc.less_equal(meta["day"], pa.scalar(high, pa.date32())))
-        rows = pc.indices_nonzero(pc.or_(near, same_id).combine_chunks())
+        chosen = same_id | (near.to_numpy(zero_copy_only=False) & _representatives(meta))
+        rows = np.flatnonzero(chosen)
         if not len(rows):
             continue
-        stored = generation.read_part(TABLE, path.stem).take(rows)
+        stored = generation.read_part(TABLE, path.stem).take(pa.array(rows))
         sigs = Signatures.unpack(_signature_bytes(stored["signature"]),
                                  stored["shingles"].to_numpy())
-        keys = band_keys(sigs)
-        hit = pc.is_in(stored["article_id"], value_set=wanted).to_numpy(zero_copy_only=False)
-        for band, values in enumerate(key_sets):
-            hit |= np.isin(keys[:, band], values) & (keys[:, band] != 0)
+        hit = same_id[rows] | contains_any(band_keys(sigs), wanted_keys)
         keep = np.flatnonzero(hit)
         if not len(keep):
             continue
         taken = stored.take(pa.array(keep))
         found_ids.extend(taken["article_id"].to_pylist())
         found_stories.extend(taken["story_id"].to_pylist())
+        found_days.append(_day_numbers(taken["day"]))
         found_sigs.append(sigs.take(keep))
     if not found_sigs:
-        return [], [], Signatures.empty()
-    return found_ids, found_stories, Signatures.concat(found_sigs)
+        return [], [], np.zeros(0, np.int32), Signatures.empty()
+    return found_ids, found_stories, np.concatenate(found_days), Signatures.concat(found_sigs)
+
+
+def _representatives(meta: pa.Table) -> np.ndarray:
+    """Rows that stand for their story in a part: its first article, and its fullest copy."""
+    heads = pc.equal(meta["article_id"], meta["story_id"]).to_numpy(zero_copy_only=False)
+    stories = meta["story_id"].to_numpy(zero_copy_only=False)
+    sizes = meta["shingles"].to_numpy()
+    order = np.lexsort((-sizes, stories))
+    ordered = stories[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    fullest = np.zeros(len(order), dtype=bool)
+    fullest[order[first]] = True
+    return heads | fullest
+
+
+def _day_numbers(days: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return pc.cast(days, pa.int32()).to_numpy(zero_copy_only=False)
 
 
 def _signature_bytes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """An (n, SIGNATURE_BYTES) uint8 view of a binary column of signatures."""
+    """An (n, SIGNATURE_BYTES) uint8 view of a fixed-size binary column of signatures."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     count = len(array)
     if count == 0:
         return np.zeros((0, SIGNATURE_BYTES), dtype=np.uint8)
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + count
-                                                                 + 1]
-    if not np.all(np.diff(offsets) == SIGNATURE_BYTES):
-        raise ValueError("a story signature has the wrong length; was it written by this "
-                         "version of newsmill?")
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
-    return data[offsets[0]:offsets[-1]].reshape(count, SIGNATURE_BYTES)
+    if array.type != pa.binary(SIGNATURE_BYTES) or array.null_count:
+        raise ValueError(f"story signatures must be {SIGNATURE_BYTES} bytes each, never null")
+    data = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    start = array.offset * SIGNATURE_BYTES
+    return data[start:start + count * SIGNATURE_BYTES].reshape(count, SIGNATURE_BYTES)

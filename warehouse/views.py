@@ -26,6 +26,7 @@ _DUCKDB_TYPES = {
     pa.date32(): "DATE",
     schema.UTC_TS: "TIMESTAMPTZ",
     pa.binary(): "BLOB",
+    schema.STORY_SIGNATURE.field("signature").type: "BLOB",
 }
 
 
