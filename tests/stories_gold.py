@@ -23,6 +23,14 @@ OUTLETS = ("Valley Courier", "Harbour Times", "Daily Ledger", "Coastline Herald"
            "Northern Echo", "Plains Gazette", "Island Post")
 CREDITS = ("— The Associated Press", "Source: Reuters", "With AFP", "(AP)", "Associated Press")
 AD_LINES = ("ADVERTISEMENT", "Advertisement", "Story continues below advertisement")
+# The site furniture every brief carries: longer than a brief, as on many real pages.
+BRIEF_BOILERPLATE = (
+    "ADVERTISEMENT",
+    "Sign up for the Morning Wire newsletter to get the day's top stories in your inbox.",
+    "Follow us on Facebook, X and Instagram for breaking news alerts from across the region.",
+    "Read more: the latest local news from Springfield and the surrounding counties",
+    "Copyright 2026 The Associated Press. All rights reserved. This material may not be "
+    "published, broadcast, rewritten or redistributed without permission.")
 NEWSLETTER = ("Sign up for our morning newsletter and get the day's top stories in your inbox.",
               "Read more: our full coverage of the region")
 
@@ -118,9 +126,7 @@ def gold_articles() -> list[GoldArticle]:
     for number, (title, body) in enumerate(briefs()):
         articles.append(GoldArticle(
             f"brief{number:02d}", f"brief{number:02d}", "brief", "AP wire", title,
-            "\n".join([f"SPRINGFIELD (AP) — {body}", "ADVERTISEMENT",
-                       "Sign up for the Morning Wire newsletter to get the day's top stories.",
-                       "Copyright 2026 The Associated Press. All rights reserved."])))
+            "\n".join([f"SPRINGFIELD (AP) — {body}", *BRIEF_BOILERPLATE])))
     return articles
 
 
