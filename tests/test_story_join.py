@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, run_newsmill
 from tests.stories_gold import gold_articles, pairwise_scores
 from transforms.normalize import article_id, title_key
-from warehouse import merge, schema, stories
+from warehouse import merge, schema, stories, views
 from warehouse.ingest import (
     ARTICLE_CANDIDATE,
     MENTION_CANDIDATE,
@@ -237,3 +237,30 @@ def test_run_into_a_temp_folder_counts_stories_in_every_view(prefect_api: str,
                    .select(["article_id", "story_id"]).to_pylist(), key=str)
     assert before == after
     assert REPO.exists()
+
+
+@pytest.mark.parametrize("sourced_is_fuller", [True, False])
+def test_story_follows_its_first_article_when_a_sourceless_copy_gets_its_sourced_id(
+        tmp_path: Path, gold: dict, sourced_is_fuller: bool) -> None:
+    """A Daily8 compact page names no source; when the sourced copy of the same title arrives,
+    the row takes the sourced id (replaced or re-keyed), and its story id goes with it."""
+    original = gold["15_bridge_opening/original"]
+    sourceless = candidate(original, seen=DAY)
+    sourceless.update(source=None, article_id=article_id(None, None, original.title))
+    copy = candidate(gold["15_bridge_opening/cut"], source="Island Post", seen=DAY)
+    run(tmp_path, batch([sourceless]), batch([copy]))
+    assert {r["story_id"] for r in table(tmp_path, "article")} == {sourceless["article_id"]}
+    sourced = candidate(original, source="AFP wire", seen=DAY + timedelta(hours=3))
+    if sourced_is_fuller:
+        sourced["body"] += "\nThe first toll will be set by the regional council next autumn."
+    else:
+        sourced["body"] = "\n".join(sourced["body"].split("\n")[:-2])
+    sourced["body_chars"] = len(sourced["body"])
+    run(tmp_path, batch([sourced]))
+    rows = table(tmp_path, "article")
+    assert sorted(r["article_id"] for r in rows) == sorted([sourced["article_id"],
+                                                           copy["article_id"]])
+    assert {r["story_id"] for r in rows} == {sourced["article_id"]}
+    assert {r["story_id"] for r in table(tmp_path, "story_signature")} == {sourced["article_id"]}
+    current = Warehouse(tmp_path).current()
+    assert current is not None and views.run_checks(current) == []

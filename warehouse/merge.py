@@ -202,6 +202,9 @@ class Merger:
         self.parts_written = 0
         self.counts = MergeCounts()
         self.story_seconds = 0.0  # CPU of the story join (signatures in, story ids out)
+        # buffered id -> id of the written row it replaces: the new row keeps that row's story
+        self.replaced: dict[str, str] = {}
+        self.renamed_stories: dict[str, str] = {}  # story heads now under another id
         self._load_index()
 
     # -- index ---------------------------------------------------------------------------------
@@ -327,6 +330,10 @@ class Merger:
         old_id = kept["article_id"]
         if row["body_chars"] > kept["body_chars"]:
             row.update(_patch_from(row, kept))
+            if existing.part != BUFFER:
+                self.replaced[article_id] = self.replaced.pop(old_id, old_id)
+            elif old_id in self.replaced:  # a buffered row that had replaced a written one
+                self.replaced[article_id] = self.replaced.pop(old_id)
             self._forget(old_id)
             self._keep(batch_no, row_no, row)
             self.counts.updated += 1
@@ -351,6 +358,8 @@ class Merger:
         if entry.part == BUFFER:
             batch_no, row_no, row, _ = self.buffer[old_id]
             row = entry.values if row is None else row
+            if old_id in self.replaced:
+                self.replaced[new_id] = self.replaced.pop(old_id)
             self._forget(old_id)
             row.update(patch, article_id=new_id)
             self._keep(batch_no, row_no, row)
@@ -373,7 +382,10 @@ class Merger:
         # Story ids are decided here, once a part's rows are final, against the stored
         # signatures (earlier runs and earlier parts of this run) and each other.
         started = time.thread_time()
-        articles, signature_rows = stories.join(self.generation, articles)
+        articles, signature_rows, renamed = stories.join(self.generation, articles,
+                                                         self.replaced)
+        self.renamed_stories.update(renamed)
+        self.replaced.clear()
         self.story_seconds += time.thread_time() - started
         articles = articles.sort_by([("published_date", "ascending"), ("article_id", "ascending")])
         mentions, topics = [], []
@@ -407,7 +419,7 @@ class Merger:
     def finish(self) -> MergeCounts:
         """Flush the buffer and apply drops and re-keys to parts written earlier."""
         self.flush()
-        renamed: dict[str, str] = {}
+        renamed = dict(self.renamed_stories)
         for part, edit in sorted(self.edits.items()):
             renamed.update(self._apply_edit(part, edit))
             release_freed_memory()

@@ -56,15 +56,18 @@ def story_days(articles: pa.Table) -> pa.Array:
     return pc.coalesce(articles["published_date"], seen).combine_chunks()
 
 
-def join(generation: Generation, articles: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """The kept articles with their story_id (and without the signature columns), and their rows
-    of story_signature.
+def join(generation: Generation, articles: pa.Table, replaced: dict[str, str] | None = None
+         ) -> tuple[pa.Table, pa.Table, dict[str, str]]:
+    """The kept articles with their story_id (and without the signature columns), their rows of
+    story_signature, and the stories whose first article is now stored under another id (old id
+    -> new id: a sourceless copy replaced by its sourced one), for the merge to rename.
 
     New articles are taken by first_seen_at, then published_at (undated last), then article_id;
-    each joins the best verified
-    match among stored articles and those before it, else starts a story under its own id. An
-    article already stored under the same id (a fuller copy replacing it) keeps that story.
+    each joins the best verified match among stored articles and those before it, else starts a
+    story under its own id. An article that replaces a stored one (`replaced`: its id -> the
+    stored id, a fuller copy) keeps the stored story.
     """
+    replaced = replaced or {}
     count = articles.num_rows
     ids = articles["article_id"].to_pylist()
     days = story_days(articles)
@@ -75,10 +78,13 @@ def join(generation: Generation, articles: pa.Table) -> tuple[pa.Table, pa.Table
                         pc.cast(articles["first_seen_at"], pa.int64()).to_numpy()))
     new_sigs = new_sigs.take(order)
     ordered_ids = [ids[i] for i in order]
+    looked_up = sorted({replaced[i] for i in ids if i in replaced})
     known_ids, known_stories, known_days, known_sigs = _stored_candidates(
-        generation, ordered_ids, days, band_keys(new_sigs))
+        generation, looked_up, days, band_keys(new_sigs))
     inherited = dict(zip(known_ids, known_stories, strict=True))
-    carried = [inherited.get(article_id) for article_id in ordered_ids]
+    carried = [inherited.get(replaced.get(article_id, "")) for article_id in ordered_ids]
+    renamed = {replaced[i]: i for i in ordered_ids if i in replaced and replaced[i] != i
+               and inherited.get(replaced[i]) == replaced[i]}
     everything = Signatures.concat([known_sigs, new_sigs]) if known_ids else new_sigs
     is_new = np.array([False] * len(known_ids) + [story is None for story in carried])
     day_numbers = np.concatenate([known_days, _day_numbers(days).take(order)])
@@ -94,25 +100,30 @@ def join(generation: Generation, articles: pa.Table) -> tuple[pa.Table, pa.Table
     index = articles.schema.get_field_index("story_id")
     articles = articles.set_column(index, articles.schema.field(index), story_ids)
     assert articles.num_rows == count
-    return articles, rows
+    return articles, rows, renamed
 
 
-def _stored_candidates(generation: Generation, new_ids: list[str], days: pa.Array,
+def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.Array,
                        new_keys: np.ndarray
                        ) -> tuple[list[str], list[str], np.ndarray, Signatures]:
     """Stored rows that could matter to the new articles, read part by part: those stored under
-    one of their ids, and, in the day window, each story's first article and its fullest copy in
-    the part when they share an LSH bucket with a new article. A story republished a hundred
-    times is compared through two of its copies per part, not a hundred."""
+    `stored_ids` (copies being replaced), and, in the day window, each story's first article and
+    its fullest copy in the part when they share an LSH bucket with a new article. A story
+    republished a hundred times is compared through two of its copies per part, not a hundred.
+    Parts whose days (from their Parquet footer) are all outside the window are not read."""
     low = pc.min(days).as_py() - timedelta(days=WINDOW_DAYS)
     high = pc.max(days).as_py() + timedelta(days=WINDOW_DAYS)
-    wanted = pa.array(new_ids, pa.string())
+    wanted = pa.array(stored_ids, pa.string())
     wanted_keys = np.sort(new_keys, axis=None)  # searched, so repeats do no harm
     found_ids: list[str] = []
     found_stories: list[str] = []
     found_days: list[np.ndarray] = []
     found_sigs: list[Signatures] = []
     for path in generation.parts(TABLE):
+        days_held = generation.column_range(TABLE, path.stem, "day")
+        if days_held is not None and (days_held[1] < low or days_held[0] > high) \
+                and not (stored_ids and _may_hold(generation, path.stem, wanted)):
+            continue  # a part of other days (read from its footer), and none of these ids
         meta = generation.read_part(TABLE, path.stem,
                                     columns=["article_id", "story_id", "day", "shingles"])
         same_id = pc.is_in(meta["article_id"], value_set=wanted).to_numpy(zero_copy_only=False)
@@ -137,6 +148,16 @@ def _stored_candidates(generation: Generation, new_ids: list[str], days: pa.Arra
     if not found_sigs:
         return [], [], np.zeros(0, np.int32), Signatures.empty()
     return found_ids, found_stories, np.concatenate(found_days), Signatures.concat(found_sigs)
+
+
+def _may_hold(generation: Generation, part: str, ids: pa.Array) -> bool:
+    """Whether the part's article_id range (from its footer) could hold one of `ids`."""
+    held = generation.column_range(TABLE, part, "article_id")
+    if held is None:
+        return True
+    low, high = held
+    return bool(pc.any(pc.and_(pc.greater_equal(ids, pa.scalar(low, pa.string())),
+                               pc.less_equal(ids, pa.scalar(high, pa.string())))).as_py())
 
 
 def _representatives(meta: pa.Table) -> np.ndarray:
