@@ -223,3 +223,14 @@ def test_a_huge_bucket_costs_a_bounded_number_of_checks() -> None:
     assigned = assign_stories(sigs, np.ones(300, bool), [None] * 300,
                               [f"a{k}" for k in range(300)])
     assert set(assigned) == {"a0"}
+
+
+def test_contains_any_agrees_with_a_plain_lookup() -> None:
+    rng = np.random.default_rng(5)
+    keys = rng.integers(1, 2**63, size=(300, 48), dtype=np.uint64)
+    keys[7] = 0  # a text too short: its keys match nothing
+    wanted = np.sort(np.concatenate([keys[[3, 50, 299], 5], keys[7, :2],
+                                     rng.integers(1, 2**63, size=100, dtype=np.uint64)]))
+    expected = np.array([bool(set(row.tolist()) & set(wanted.tolist()) - {0}) for row in keys])
+    assert stories.contains_any(keys, wanted).tolist() == expected.tolist()
+    assert np.flatnonzero(expected).tolist() == [3, 50, 299]

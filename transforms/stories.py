@@ -453,6 +453,7 @@ def band_keys(sigs: Signatures) -> np.ndarray:
     short to join get key 0, which matches nothing."""
     keys = np.hstack([_bands(sigs.full, FULL_ROWS), _bands(sigs.lead, LEAD_ROWS)])
     keys &= np.uint64((1 << 56) - 1)
+    keys |= np.uint64(1 << 55)  # never 0, even in its top bits (see candidate_pairs)
     keys |= np.arange(keys.shape[1], dtype=np.uint64) << np.uint64(56)
     short = sigs.shingles < MIN_SHINGLES
     if short.any():
@@ -472,13 +473,26 @@ def _bands(matrix: np.ndarray, rows: int) -> np.ndarray:
 
 
 def contains_any(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Rows of `keys` with at least one key (not 0) in the sorted array `wanted`."""
-    if not len(wanted):
+    """Rows of `keys` with at least one key (not 0) among `wanted` (sorted).
+
+    The keys are sorted first (their low bits replaced by their position, so one value sort
+    suffices), which turns the lookups into one ordered sweep instead of random probes."""
+    if not len(wanted) or not keys.size:
         return np.zeros(len(keys), dtype=bool)
     flat = keys.ravel()
-    at = np.minimum(np.searchsorted(wanted, flat), len(wanted) - 1)
-    found = (wanted[at] == flat) & (flat != 0)
-    return found.reshape(keys.shape).any(axis=1)
+    bits = max(1, int(len(flat) - 1).bit_length())
+    if bits > 24:  # too many to tag: probe unsorted
+        at = np.minimum(np.searchsorted(wanted, flat), len(wanted) - 1)
+        return ((wanted[at] == flat) & (flat != 0)).reshape(keys.shape).any(axis=1)
+    low = np.uint64((1 << bits) - 1)
+    tagged = np.sort((flat & ~low) | np.arange(len(flat), dtype=np.uint64))
+    values = tagged & ~low
+    targets = np.sort(wanted & ~low)
+    at = np.minimum(np.searchsorted(targets, values), len(targets) - 1)
+    found = (targets[at] == values) & (values != 0)
+    hit = np.zeros(len(keys), dtype=bool)
+    hit[(tagged[found] & low).astype(np.int64) // keys.shape[1]] = True
+    return hit
 
 
 def candidate_pairs(keys: np.ndarray, is_new: np.ndarray, *, per_bucket: int = 8
@@ -493,14 +507,21 @@ def candidate_pairs(keys: np.ndarray, is_new: np.ndarray, *, per_bucket: int = 8
     n, bands = keys.shape
     if n < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    flat = keys.ravel()
-    order = np.argsort(flat, kind="stable")  # equal keys stay in row order
-    ordered = flat[order]
-    same_prev = np.empty(len(order), dtype=bool)
+    # One sort of values, not an argsort: each key's low bits are replaced by its row, so equal
+    # keys come out in row order. The 8 band bits and 32 hash bits left still tell buckets apart
+    # (a rare false bucket only costs a verification).
+    row_bits = max(20, int(n - 1).bit_length())
+    if row_bits > 24:
+        raise ValueError(f"{n} rows are too many for one story join")
+    low = np.uint64((1 << row_bits) - 1)
+    rows_of = np.repeat(np.arange(n, dtype=np.uint64), bands)
+    composite = np.sort((keys.ravel() & ~low) | rows_of)
+    rows = (composite & low).astype(np.int64)
+    ordered = composite >> np.uint64(row_bits)
+    same_prev = np.empty(len(ordered), dtype=bool)
     same_prev[0] = False
     np.equal(ordered[1:], ordered[:-1], out=same_prev[1:])
     same_prev &= ordered != 0
-    rows = order // bands
     member = np.flatnonzero(same_prev & is_new[rows])  # new rows with a predecessor
     if not len(member):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)

@@ -133,8 +133,10 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
         rows = np.flatnonzero(chosen)
         if not len(rows):
             continue
-        stored = generation.read_part(TABLE, path.stem).take(pa.array(rows))
-        sigs = Signatures.unpack(_signature_bytes(stored["signature"]),
+        taken_rows = pa.array(rows)
+        stored = meta.take(taken_rows)
+        signature = generation.read_part(TABLE, path.stem, columns=["signature"])["signature"]
+        sigs = Signatures.unpack(_signature_bytes(signature.take(taken_rows)),
                                  stored["shingles"].to_numpy())
         hit = same_id[rows] | contains_any(band_keys(sigs), wanted_keys)
         keep = np.flatnonzero(hit)
