@@ -264,3 +264,29 @@ def test_story_follows_its_first_article_when_a_sourceless_copy_gets_its_sourced
     assert {r["story_id"] for r in table(tmp_path, "story_signature")} == {sourced["article_id"]}
     current = Warehouse(tmp_path).current()
     assert current is not None and views.run_checks(current) == []
+
+
+def test_warehouse_from_before_stories_keeps_working(tmp_path: Path, gold: dict) -> None:
+    """Article parts written before story_id and wire_service existed read them as null: the
+    views still open, and each such article is its own story."""
+    import pyarrow.parquet as pq
+
+    from warehouse.views import write_views_file
+
+    store = Warehouse(tmp_path)
+    generation = store.begin()
+    old = pa.Table.from_pylist([candidate(gold["11_derailment/original"])],
+                               schema=schema.ARTICLE.remove(schema.ARTICLE.get_field_index(
+                                   "story_id")).remove(schema.ARTICLE.get_field_index(
+                                       "wire_service") - 1))
+    pq.write_table(old, generation.table_dir("article") / "part-old.parquet")
+    store.publish(generation)
+    run(tmp_path, batch([candidate(gold["11_derailment/cut"]),
+                         candidate(gold["12_rocket_launch/original"])]))
+    current = store.current()
+    assert current is not None
+    write_views_file(store.views_path, current)
+    with duckdb.connect(str(store.views_path), read_only=True) as con:
+        assert con.execute("select count(*), sum(articles) from stories").fetchone() == (3, 3)
+        assert con.execute("select count(*) from article where story_id is null").fetchone() \
+            == (1,)
