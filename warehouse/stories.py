@@ -80,7 +80,7 @@ def join(generation: Generation, articles: pa.Table, replaced: dict[str, str] | 
     ordered_ids = [ids[i] for i in order]
     looked_up = sorted({replaced[i] for i in ids if i in replaced})
     known_ids, known_stories, known_days, known_sigs = _stored_candidates(
-        generation, looked_up, days, band_keys(new_sigs))
+        generation, looked_up, days.take(pa.array(order)), band_keys(new_sigs))
     inherited = dict(zip(known_ids, known_stories, strict=True))
     carried = [inherited.get(replaced.get(article_id, "")) for article_id in ordered_ids]
     renamed = {replaced[i]: i for i in ordered_ids if i in replaced and replaced[i] != i
@@ -114,7 +114,14 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
     low = pc.min(days).as_py() - timedelta(days=WINDOW_DAYS)
     high = pc.max(days).as_py() + timedelta(days=WINDOW_DAYS)
     wanted = pa.array(stored_ids, pa.string())
-    wanted_keys = np.sort(new_keys, axis=None)  # searched, so repeats do no harm
+    # A stored row is wanted when it shares a bucket with a new article near its day. Days go in
+    # bins as wide as a window, so a new article's window touches at most two bins: each new key
+    # is searched under both, each stored key under its own bin (the exact day distance is
+    # checked per pair later).
+    new_days = _day_numbers(days)
+    bins = np.stack([(new_days - WINDOW_DAYS) // _BIN_DAYS, (new_days + WINDOW_DAYS) // _BIN_DAYS],
+                    axis=1)
+    wanted_keys = np.sort(_dated(new_keys[:, :, None], bins[:, None, :]), axis=None)
     found_ids: list[str] = []
     found_stories: list[str] = []
     found_days: list[np.ndarray] = []
@@ -138,7 +145,9 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
         signature = generation.read_part(TABLE, path.stem, columns=["signature"])["signature"]
         sigs = Signatures.unpack(_signature_bytes(signature.take(taken_rows)),
                                  stored["shingles"].to_numpy())
-        hit = same_id[rows] | contains_any(band_keys(sigs), wanted_keys)
+        stored_days = _day_numbers(stored["day"])
+        hit = same_id[rows] | contains_any(
+            _dated(band_keys(sigs), (stored_days // _BIN_DAYS)[:, None]), wanted_keys)
         keep = np.flatnonzero(hit)
         if not len(keep):
             continue
@@ -150,6 +159,17 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
     if not found_sigs:
         return [], [], np.zeros(0, np.int32), Signatures.empty()
     return found_ids, found_stories, np.concatenate(found_days), Signatures.concat(found_sigs)
+
+
+_BIN_DAYS = 2 * WINDOW_DAYS + 1
+
+
+def _dated(keys: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """LSH keys bound to a day bin number (0, a text too short, stays 0)."""
+    dated = (keys ^ (days.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))) \
+        * np.uint64(0xBF58476D1CE4E5B9)
+    dated |= np.uint64(1)
+    return np.where(keys == 0, np.uint64(0), dated)
 
 
 def _may_hold(generation: Generation, part: str, ids: pa.Array) -> bool:
