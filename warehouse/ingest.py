@@ -1,4 +1,5 @@
-"""Raw files -> Arrow tables of candidate rows: parse, normalize, extract mentions and topics.
+"""Raw files -> Arrow tables of candidate rows: parse, normalize, extract mentions and topics,
+credit wire services and sign each text for the story join.
 
 This runs inside worker processes, one batch of dumps per call. It decides nothing about what is
 new; the merge step in the main process compares the candidates with the warehouse.
