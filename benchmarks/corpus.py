@@ -8,7 +8,10 @@ that the corpus repeats itself the way real dumps do, so dedup has work to do:
 
 - some teasers are stories that are also a main article elsewhere (same source and title),
 - some page files are byte-identical copies of another page under a new name,
-- some JSONL records repeat a URL already exported.
+- some JSONL records repeat a URL already exported,
+- some articles are syndicated copies of a recent story under another source, days later: with a
+  wire credit line, the last paragraphs cut, a typo, or only the lead (a teaser), so the story
+  join has copies to group that exact dedup cannot see.
 
 N counts article records as the parsers will read them (main articles, teasers, JSONL records,
 repeats included), so `articles parsed` of a run over the corpus equals N. Everything is
@@ -29,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-CORPUS_VERSION = 1
+CORPUS_VERSION = 3  # 2: syndicated copies; 3: and the mixed-language mode
 NEWS_ITEMS = Path(__file__).resolve().parent / "data" / "news"
 MIXED_SHARE = 1 / 3  # of stories, in mixed mode
 # Per language: title framings (prefixes, suffixes), outlets as dumps name them, and the
@@ -86,6 +89,9 @@ REPEATED_PAGE_SHARE = 0.03  # of page files, copied byte for byte under a new na
 TEASER_REPEAT_SHARE = 0.2  # of teasers that are another page's main article
 JSONL_REPEAT_SHARE = 0.02  # of JSONL records that re-export an earlier URL
 TITLE_ONLY_SHARE = 0.05  # of layout-B pages whose main article has no body
+SYNDICATED_SHARE = 0.2  # of fresh stories that are a copy of a recent one, republished
+WIRE_CREDITS = ("— The Associated Press", "Source: Reuters", "With AFP", "(dpa)",
+                "Copyright 2025 The Associated Press. All rights reserved.")
 
 # Tiny word lists for the fallback text when no source folder is there (the benchmark still runs,
 # but its figures are then about made-up prose and say so).
@@ -120,6 +126,7 @@ class CorpusStats:
     repeated_teasers: int = 0
     repeated_page_articles: int = 0
     repeated_jsonl_records: int = 0
+    syndicated_copies: int = 0
     page_files: int = 0
     repeated_page_files: int = 0
     jsonl_files: int = 0
@@ -197,17 +204,50 @@ class _Stories:
         self.foreign = foreign or {}
         self.languages = sorted(self.foreign)
         self.stats = stats
+        self.recent: list[Story] = []  # stories another source may republish
+        self.syndicated = 0
 
     def fresh(self) -> Story:
         rng = self.rng
-        # Only mixed mode draws this extra number, so English-only corpora stay byte-identical.
-        story = self._foreign() if self.foreign and rng.random() < MIXED_SHARE else None
-        if story is None:
-            story = self._english()
+        if self.recent and rng.random() < SYNDICATED_SHARE:
+            self.syndicated += 1
+            story = self.syndicated_copy(rng.choice(self.recent))
+        else:
+            # Only mixed mode draws this extra number, so English-only corpora do not depend on it.
+            story = self._foreign() if self.foreign and rng.random() < MIXED_SHARE else None
+            if story is None:
+                story = self.original()
+            self.recent.append(story)
+            del self.recent[:-300]
         if self.stats is not None:
             counts = self.stats.stories_by_language
             counts[story.language] = counts.get(story.language, 0) + 1
         return story
+
+    def syndicated_copy(self, story: Story) -> Story:
+        """`story` republished by another source up to two days later, lightly edited."""
+        rng = self.rng
+        paragraphs = list(story.paragraphs)
+        roll = rng.random()
+        if roll < 0.25 and len(paragraphs) > 2:  # an aggregator's teaser: the lead only
+            paragraphs = paragraphs[:2]
+        elif roll < 0.5 and len(paragraphs) > 3:  # the last paragraphs cut
+            paragraphs = paragraphs[:max(2, len(paragraphs) * 2 // 3)]
+        if rng.random() < 0.5:
+            paragraphs.append(rng.choice(WIRE_CREDITS))
+        if rng.random() < 0.3:  # a typo: two letters swapped in one word
+            index = rng.randrange(len(paragraphs))
+            words = paragraphs[index].split(" ")
+            long_words = [i for i, w in enumerate(words) if len(w) > 5]
+            if long_words:
+                i = rng.choice(long_words)
+                words[i] = words[i][0] + words[i][2] + words[i][1] + words[i][3:]
+                paragraphs[index] = " ".join(words)
+        title = story.title if rng.random() < 0.5 else f"{rng.choice(TITLE_PREFIXES[3:])}" \
+            f"{story.title}"
+        published = story.published + timedelta(minutes=rng.randrange(10, 2 * 1440))
+        return Story(title, tuple(paragraphs), rng.choice(SOURCES), min(published, CAPTURED_AT),
+                     story.language)
 
     def _foreign(self) -> Story:
         """A story in another language: one item's title, its text and 2-5 more as paragraphs."""
@@ -223,7 +263,7 @@ class _Stories:
                                             minutes=rng.randrange(0, 1440))
         return Story(title, tuple(paragraphs[:6]), rng.choice(sources), published, language)
 
-    def _english(self) -> Story:
+    def original(self) -> Story:
         rng = self.rng
         text = rng.choice(self.texts)
         title = f"{rng.choice(TITLE_PREFIXES)}{text.title}{rng.choice(TITLE_SUFFIXES)}"
@@ -312,6 +352,7 @@ def build_corpus(out_dir: Path, n_articles: int, texts: list[SourceText], *, see
     _write_pages(out_dir, n_articles - n_jsonl, stories, rng, stats)
     _write_jsonl(out_dir, n_jsonl, stories, rng, stats)
     stats.articles = stats.main_articles + stats.teasers + stats.jsonl_records
+    stats.syndicated_copies = stories.syndicated
     (out_dir.parent / f"{out_dir.name}.json").write_text(json.dumps(asdict(stats), indent=1))
     return stats
 

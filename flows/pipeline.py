@@ -409,6 +409,7 @@ def newsmill_flow(settings: Settings) -> RunSummary:
             stage.lap("parse+merge")
             summary.counts = write_parts(merger)
             stage.lap("write")
+            summary.stage_seconds["story join (CPU)"] = merger.story_seconds
             _log_dumps(logger, parsed.outcomes)
             pause_point(settings.pause_at, "write")
             record_run(generation, quote(plan.manifest), quote(parsed),

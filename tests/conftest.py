@@ -245,7 +245,7 @@ def build_tiny_warehouse(data: Path, *, articles: bool = True,
 
     Four articles: two from Harbour Ledger on 1 June (Kenya+Ghana, Kenya), one from Valley Post on
     2 June (Ghana+Norway), one undated with no source and no country (counted on its capture day,
-    3 June). One refused listing page. With `articles=False`: only the refusal, no articles.
+    3 June). a2 is filed as a copy of a1's story (wire copy from AP). One refused listing page. With `articles=False`: only the refusal, no articles.
     `second_source` renames a2's source (e.g. to markup, to test escaping).
     """
     from datetime import UTC, date, datetime
@@ -271,7 +271,8 @@ def build_tiny_warehouse(data: Path, *, articles: bool = True,
                 "date_precision": "day" if d else "unknown", "date_text": None,
                 "language": "en", "word_count": len((t + " " + b).split()), "body_chars": len(b),
                 "position": "main", "title_key": t.lower(), "dump_id": "d1",
-                "first_seen_at": seen} for i, s, t, b, d in texts]
+                "first_seen_at": seen, "story_id": "a1" if i == "a2" else i,
+                "wire_service": "AP" if i == "a2" else None} for i, s, t, b, d in texts]
     places = [("a1", "KE", "Kenya", "title"), ("a1", "GH", "Ghana", "title"),
               ("a1", "KE", "Kenya", "body"), ("a2", "KE", "Kenya", "body"),
               ("a3", "GH", "Ghana", "title"), ("a3", "NO", "Norway", "title")]

@@ -6,6 +6,7 @@ import hashlib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks.corpus import (
@@ -20,6 +21,7 @@ from benchmarks.corpus import (
 )
 from transforms.formats.detect import Limits, read_dump
 from transforms.records import Article
+from transforms.stories import assign_stories, signatures, story_text
 
 BBC = Path(__file__).resolve().parent.parent.parent / "shared/corpora/bbc/bbc"
 LIMITS = Limits(64 * 1024 * 1024, 64 * 1024 * 1024)
@@ -170,3 +172,12 @@ def test_mixed_corpus_is_deterministic_and_english_corpora_are_unchanged(tmp_pat
     english = build_corpus(tmp_path / "c", 400, texts, seed=3)
     assert set(english.stories_by_language) == {"en"}
     assert _digest(tmp_path / "c") != _digest(tmp_path / "a")
+def test_corpus_holds_syndicated_copies_the_story_join_groups(corpus) -> None:
+    out, stats = corpus
+    assert stats.syndicated_copies > 0.1 * stats.articles
+    items = [a for articles in _read_all(out).values() for a in articles
+             if a.position == "main" and a.body]
+    texts = [story_text(a.title, a.body)[0] for a in items]
+    stories = assign_stories(signatures(texts), np.ones(len(items), bool), [None] * len(items),
+                             [str(i) for i in range(len(items))])
+    assert len(set(stories)) < 0.95 * len(items)  # copies were found and grouped

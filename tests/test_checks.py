@@ -89,6 +89,13 @@ def orphan_entity(t: Tables) -> None:
 
 def entity_offsets_off_by_one(t: Tables) -> None:
     t["entity"].append(entity("a1", "Nairobi", "body", BODY.index("Nairobi") + 1))
+def signature_with_another_story(t: Tables) -> None:
+    t["article"][0]["story_id"] = "a1"
+    t["story_signature"] = [
+        {"article_id": "a1", "story_id": "a1", "day": SEEN.date(), "shingles": 9,
+         "signature": bytes(640)},
+        {"article_id": "a2", "story_id": "a1", "day": SEEN.date(), "shingles": 9,
+         "signature": bytes(640)}]  # a2's article row names no story
 
 
 # check name (file stem in warehouse/checks/) -> how to break its rule, and the rows it returns
@@ -100,6 +107,7 @@ PLANTED: dict[str, tuple[Callable[[Tables], None], int]] = {
     "topic_has_article": (orphan_topic, 1),
     "entity_has_article": (orphan_entity, 1),
     "entity_offsets_match_surface": (entity_offsets_off_by_one, 1),
+    "story_signature_matches_article": (signature_with_another_story, 1),
 }
 
 

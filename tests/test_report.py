@@ -89,11 +89,12 @@ def tiny_report(tiny_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 def test_top_countries_table_is_the_view(tiny_report: ReportPage) -> None:
     assert tiny_report.headers["top_countries"] == ["country_code", "country", "articles",
-                                                    "mentions", "share"]
+                                                    "mentions", "share", "stories"]
+    # a2 is a copy of a1: Kenya is named in two articles but one story
     assert tiny_report.tables["top_countries"] == [
-        ["KE", "Kenya", "2", "3", "0.5000"],
-        ["GH", "Ghana", "2", "2", "0.5000"],
-        ["NO", "Norway", "1", "1", "0.2500"],
+        ["KE", "Kenya", "2", "3", "0.5000", "1"],
+        ["GH", "Ghana", "2", "2", "0.5000", "2"],
+        ["NO", "Norway", "1", "1", "0.2500", "1"],
     ]
 
 
@@ -114,9 +115,9 @@ def test_daily_pairs_topics_sources_and_health_tables(tiny_report: ReportPage) -
         ["NO", "economy, business and finance", "1", "1.0000"],
     ]
     assert tables["sources"] == [
-        ["Harbour Ledger", "2", "0.5000", "2025-06-01", "2025-06-01"],
-        ["(unknown)", "1", "0.2500", "2025-06-03", "2025-06-03"],
-        ["Valley Post", "1", "0.2500", "2025-06-02", "2025-06-02"],
+        ["Harbour Ledger", "2", "0.5000", "2025-06-01", "2025-06-01", "0.5000"],
+        ["(unknown)", "1", "0.2500", "2025-06-03", "2025-06-03", "1.0000"],
+        ["Valley Post", "1", "0.2500", "2025-06-02", "2025-06-02", "1.0000"],
     ]
     assert tables["reject_reasons"] == [["listing_page", "1", "1", "a hashtag listing page"]]
     assert tables["refused_dumps"] == [["tags.txt", "daily8", "rejected", "0", "1",
@@ -130,9 +131,10 @@ def test_totals_and_date_range_in_the_header(tiny_report: ReportPage) -> None:
     assert dict(zip(totals["columns"], totals["rows"][0], strict=True)) == {
         "articles": 4, "first_day": "2025-06-01", "last_day": "2025-06-03", "sources": 3,
         "mentions": 6, "countries": 3, "topics": 2, "dumps": 2, "dumps_refused": 1,
-        "rejects": 1}
+        "rejects": 1, "stories": 3}
     assert "articles dated <b>2025-06-01 to 2025-06-03</b>" in tiny_report.text
     assert '<div class="tile" data-fact="mentions"><b>6</b>' in tiny_report.text
+    assert '<div class="tile" data-fact="stories"><b>3</b>' in tiny_report.text
 
 
 def test_every_chart_names_its_view_and_every_query_shows_its_sql(tiny_warehouse: Path,
@@ -179,7 +181,7 @@ def test_empty_folder_gives_a_report_that_says_so(tmp_path: Path) -> None:
     assert "No published run in" in text and "newsmill run" in text
     assert page.chart_ids == [] and page.tables == {}
     data = json.loads(page.data_json)
-    assert data["queries"]["totals"]["rows"] == [[0, None, None, 0, 0, 0, 0, 0, 0, 0]]
+    assert data["queries"]["totals"]["rows"] == [[0, None, None, 0, 0, 0, 0, 0, 0, 0, 0]]
     assert all(not q["rows"] for k, q in data["queries"].items() if k != "totals")
     assert text.count("No rows yet") == len(QUERIES) - 2  # all blocks but the totals
     assert list((tmp_path / "nothing-here").iterdir()) == []  # reading never creates a warehouse

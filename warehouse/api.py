@@ -318,7 +318,9 @@ def table_df(name: str, *, data_dir: str | Path = "data", engine: Engine = "pand
             con.register_filesystem(remote.fs)
         files = [str(p) for p in parts]
         seal(con, files)
-        return _fetch(con, f"select {select} from read_parquet(?)", [files], engine)
+        # by name: parts written before a column was added read it as null
+        return _fetch(con, f"select {select} from read_parquet(?, union_by_name = true)",
+                      [files], engine)
 
 
 def json_value(value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Raw files -> Arrow tables of candidate rows: parse, normalize, extract mentions and topics.
+"""Raw files -> Arrow tables of candidate rows: parse, normalize, extract mentions and topics,
+credit wire services and sign each text for the story join.
 
 This runs inside worker processes, one batch of dumps per call. It decides nothing about what is
 new; the merge step in the main process compares the candidates with the warehouse.
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from transforms.entities import extract_entities
@@ -26,6 +28,7 @@ from transforms.formats.detect import SNIFF_BYTES, Limits, is_warc_head, read_du
 from transforms.mentions import extract_mentions
 from transforms.normalize import ArticleRow, detect_language, normalize_article
 from transforms.records import Article, Mention, Reject
+from transforms.stories import SIGNATURE_BYTES, signatures, story_text
 from transforms.text import clean_text
 from transforms.topics import score_topics
 from warehouse import schema
@@ -44,6 +47,10 @@ MENTION_CANDIDATE = CANDIDATES["mention"]
 TOPIC_CANDIDATE = CANDIDATES["topic"]
 ENTITY_CANDIDATE = CANDIDATES["entity"]
 REJECT_CANDIDATE = schema.REJECT.remove(schema.REJECT.get_field_index("run_id"))
+# Article candidates carry their story signature (see warehouse/merge.py's story join).
+SHINGLES, SIGNATURE = "_shingles", "_signature"
+ARTICLE_CANDIDATE = schema.ARTICLE.append(pa.field(SHINGLES, pa.int32(), nullable=False)) \
+    .append(schema.STORY_SIGNATURE.field("signature").with_name(SIGNATURE))
 
 
 @dataclass(slots=True)
@@ -76,6 +83,13 @@ class BatchResult:
     # CPU seconds this batch spent per step in its worker (read+parse, normalize, mentions,
     # topics, entities, rows), so a run can tell its bottleneck even on a busy machine.
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+def signature_array(packed: np.ndarray) -> pa.Array:
+    """Packed story signatures ((n, SIGNATURE_BYTES) uint8) as one Arrow column, no copy per row."""
+    data = np.ascontiguousarray(packed, dtype=np.uint8)
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(SIGNATURE_BYTES), len(data),
+                                                [None, pa.py_buffer(data.tobytes())])
 
 
 def dump_id_for(path: str) -> str:
@@ -120,6 +134,7 @@ def ingest_batch(
     batch.extract_mentions()
     batch.score_topics()
     batch.extract_entities()
+    batch.find_stories()
     started = time.thread_time()
     tables = batch.article_table(), batch.mentions.table(), batch.topics.table(), \
         batch.rejects.table()
@@ -128,7 +143,7 @@ def ingest_batch(
     return BatchResult(outcomes, *tables, entities=entities, seconds=batch.seconds)
 
 
-STEPS = ("read+parse", "normalize", "mentions", "topics", "entities", "rows")
+STEPS = ("read+parse", "normalize", "mentions", "topics", "entities", "stories", "rows")
 
 
 class _Batch:
@@ -139,6 +154,9 @@ class _Batch:
         self.dump_ids: list[str] = []
         self.first_seen: list[datetime] = []
         self.languages: list[str | None] = []
+        self.wire_services: list[str | None] = []
+        self.story_shingles: list[int] = []
+        self.story_signatures: pa.Array = signature_array(np.zeros((0, SIGNATURE_BYTES)))
         self.mentions = _Columns(MENTION_CANDIDATE)
         self.topics = _Columns(TOPIC_CANDIDATE)
         self.entities = _Columns(ENTITY_CANDIDATE)
@@ -191,6 +209,17 @@ class _Batch:
         self._add_children(self.topics, lambda index, row: score_topics(
             row.title, row.body, languages[index]), "topics")
 
+    def find_stories(self) -> None:
+        """Each article's wire credit and story signature: the story join in the flow process
+        then only compares signatures."""
+        started = time.thread_time()
+        prepared = [story_text(row.title, row.body) for row in self.rows]
+        self.wire_services = [wire for _, wire in prepared]
+        sigs = signatures([text for text, _ in prepared])
+        self.story_shingles = sigs.shingles.tolist()
+        self.story_signatures = signature_array(sigs.packed_matrix())
+        self.seconds["stories"] += time.thread_time() - started
+
     def _add_children(self, target: _Columns,
                       produce: Callable[[int, ArticleRow], Iterable[Any]],
                       step: str) -> None:
@@ -217,12 +246,18 @@ class _Batch:
         columns["language"] = self.languages
         columns["dump_id"] = self.dump_ids
         columns["first_seen_at"] = self.first_seen
-        return pa.table([columns[name] for name in schema.ARTICLE.names], schema=schema.ARTICLE)
+        columns["story_id"] = [None] * len(rows)  # decided by the merge's story join
+        columns["wire_service"] = self.wire_services
+        columns[SHINGLES] = self.story_shingles
+        columns[SIGNATURE] = self.story_signatures
+        return pa.table([columns[name] for name in ARTICLE_CANDIDATE.names],
+                        schema=ARTICLE_CANDIDATE)
 
 
 # Article columns taken as they are from the normalized row.
 _ROW_COLUMNS = tuple(name for name in schema.ARTICLE.names
-                     if name not in ("language", "dump_id", "first_seen_at"))
+                     if name not in ("language", "dump_id", "first_seen_at", "story_id",
+                                     "wire_service"))
 
 
 def _capture_time(raw: RawFile, captured_at: datetime | None) -> datetime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import operator
+import time
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,8 +21,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from warehouse import schema
+from warehouse import schema, stories
 from warehouse.ingest import (
+    ARTICLE_CANDIDATE,
     CANDIDATES,
     CHILDREN,
     REJECT_CANDIDATE,
@@ -205,6 +207,10 @@ class Merger:
         self.batches: list[BatchResult] = []
         self.parts_written = 0
         self.counts = MergeCounts()
+        self.story_seconds = 0.0  # CPU of the story join (signatures in, story ids out)
+        # buffered id -> id of the written row it replaces: the new row keeps that row's story
+        self.replaced: dict[str, str] = {}
+        self.renamed_stories: dict[str, str] = {}  # story heads now under another id
         self._load_index()
 
     # -- index ---------------------------------------------------------------------------------
@@ -267,6 +273,7 @@ class Merger:
         """Merge one batch; returns new-article counts per dump_id."""
         batch_no = len(self.batches)
         self.batches.append(batch)
+        batch.articles = stories.with_signatures(batch.articles)
         articles = batch.articles
         if not articles.num_rows:
             return {}
@@ -329,6 +336,10 @@ class Merger:
         old_id = kept["article_id"]
         if row["body_chars"] > kept["body_chars"]:
             row.update(_patch_from(row, kept))
+            if existing.part != BUFFER:
+                self.replaced[article_id] = self.replaced.pop(old_id, old_id)
+            elif old_id in self.replaced:  # a buffered row that had replaced a written one
+                self.replaced[article_id] = self.replaced.pop(old_id)
             self._forget(old_id)
             self._keep(batch_no, row_no, row)
             self.counts.updated += 1
@@ -353,6 +364,8 @@ class Merger:
         if entry.part == BUFFER:
             batch_no, row_no, row, _ = self.buffer[old_id]
             row = entry.values if row is None else row
+            if old_id in self.replaced:
+                self.replaced[new_id] = self.replaced.pop(old_id)
             self._forget(old_id)
             row.update(patch, article_id=new_id)
             self._keep(batch_no, row_no, row)
@@ -364,7 +377,7 @@ class Merger:
 
     # -- writing -------------------------------------------------------------------------------
     def flush(self) -> None:
-        """Write the buffered rows as one new part of article and of each child table."""
+        """Write the buffered rows as one new part of every article table."""
         if not self.buffer:
             return
         part = f"{PART_PREFIX}{self.generation.name}-{self.parts_written:04d}"
@@ -372,6 +385,14 @@ class Merger:
         rows = sorted((batch_no, row_no, article_id, row)
                       for article_id, (batch_no, row_no, row, _) in self.buffer.items())
         articles = _kept_articles(self.batches, rows)
+        # Story ids are decided here, once a part's rows are final, against the stored
+        # signatures (earlier runs and earlier parts of this run) and each other.
+        started = time.thread_time()
+        articles, signature_rows, renamed = stories.join(self.generation, articles,
+                                                         self.replaced)
+        self.renamed_stories.update(renamed)
+        self.replaced.clear()
+        self.story_seconds += time.thread_time() - started
         articles = articles.sort_by([("published_date", "ascending"), ("article_id", "ascending")])
         children: dict[str, list[pa.Table]] = {table: [] for table in CHILDREN}
         for batch_no in sorted({b for b, _, _, _ in rows}):
@@ -385,6 +406,7 @@ class Merger:
             child_rows = pa.concat_tables(taken)
             self.counts.add_rows(table, child_rows.num_rows)
             self.generation.write_part(table, part, child_rows)
+        self.generation.write_part(stories.TABLE, part, signature_rows)
         number = self.index.part_number(part)
         for _, _, _, slot in self.buffer.values():
             assert slot is not None, "every buffered row is folded into the index before a flush"
@@ -405,20 +427,30 @@ class Merger:
     def finish(self) -> MergeCounts:
         """Flush the buffer and apply drops and re-keys to parts written earlier."""
         self.flush()
+        renamed = dict(self.renamed_stories)
         for part, edit in sorted(self.edits.items()):
-            self._apply_edit(part, edit)
+            renamed.update(self._apply_edit(part, edit))
             release_freed_memory()
         self.edits.clear()
+        if renamed:
+            self._rename_stories(renamed)
         return self.counts
 
-    def _apply_edit(self, part: str, edit: PartEdit) -> None:
+    def _apply_edit(self, part: str, edit: PartEdit) -> dict[str, str]:
+        """Rewrite one part; returns the story heads it re-keyed (old id -> new id)."""
         gone = pa.array(sorted(edit.drop | set(edit.rekey)), pa.string())
+        renamed: dict[str, str] = {}
         for table_name in schema.ARTICLE_TABLES:
             table = self.generation.read_part(table_name, part)
             before = table.num_rows
             keep = pc.invert(pc.is_in(table["article_id"], value_set=gone))
             rekeyed = table.filter(pc.is_in(table["article_id"], value_set=gone))
             table = table.filter(keep)
+            if table_name == "article":
+                for old, story in zip(rekeyed["article_id"].to_pylist(),
+                                      rekeyed["story_id"].to_pylist(), strict=True):
+                    if story == old and old in edit.rekey and old not in edit.drop:
+                        renamed[old] = edit.rekey[old][0]
             if edit.rekey and rekeyed.num_rows:
                 rekeyed = _rekey_rows(rekeyed, edit.rekey, patch=table_name == "article")
                 survivors = {new for new, _ in edit.rekey.values()} - edit.drop
@@ -429,6 +461,32 @@ class Merger:
             # Counts are net: rows of a replaced copy, written earlier, are taken back out.
             if table_name in CHILDREN:
                 self.counts.add_rows(table_name, table.num_rows - before)
+        return renamed
+
+    def _rename_stories(self, renamed: dict[str, str]) -> None:
+        """A story's first article was re-keyed (a sourceless copy now known under its sourced
+        id): its story id follows, in every part, so a story id always names a kept article and
+        the warehouse does not depend on which run saw which copy."""
+        def final(story: str) -> str:
+            seen = set()
+            while story in renamed and story not in seen:
+                seen.add(story)
+                story = renamed[story]
+            return story
+
+        old_ids = pa.array(sorted(renamed), pa.string())
+        for path in self.generation.parts(stories.TABLE):
+            stored = self.generation.read_part(stories.TABLE, path.stem, columns=["story_id"])
+            if not pc.any(pc.is_in(stored["story_id"], value_set=old_ids)).as_py():
+                continue
+            for table_name in ("article", stories.TABLE):
+                table = self.generation.read_part(table_name, path.stem)
+                index = table.schema.get_field_index("story_id")
+                ids = [None if story is None else final(story)
+                       for story in table["story_id"].to_pylist()]
+                table = table.set_column(index, table.schema.field(index),
+                                         pa.array(ids, pa.string()))
+                self.generation.write_part(table_name, path.stem, table)
 
 
 def _kept_articles(batches: list[BatchResult],
@@ -519,7 +577,7 @@ def _take_children(table: pa.Table, kept: dict[int, str], target: pa.Schema) -> 
     return chosen.drop_columns([ROW]).cast(target)
 
 
-_EMPTY_ARTICLES = schema.ARTICLE.empty_table()
+_EMPTY_ARTICLES = ARTICLE_CANDIDATE.empty_table()
 _EMPTY_CHILDREN = {table: CANDIDATES[table].empty_table() for table in CHILDREN}
 
 

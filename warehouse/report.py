@@ -51,7 +51,8 @@ class Query:
 
 
 QUERIES = [
-    Query("totals", ("articles_by_source", "mention", "topic", "dump", "reject"), "In numbers",
+    Query("totals", ("articles_by_source", "mention", "topic", "dump", "reject", "stories"),
+          "In numbers",
           "select\n"
           "    (select coalesce(sum(articles), 0) from articles_by_source) as articles,\n"
           "    (select min(first_day) from articles_by_source) as first_day,\n"
@@ -62,9 +63,10 @@ QUERIES = [
           "    (select count(*) from topic) as topics,\n"
           "    (select count(*) from dump) as dumps,\n"
           "    (select count(*) from dump where status = 'rejected') as dumps_refused,\n"
-          "    (select count(*) from reject) as rejects"),
+          "    (select count(*) from reject) as rejects,\n"
+          "    (select count(*) from stories) as stories"),
     Query("top_countries", ("mentions_by_country",), "Countries in the news",
-          "select country_code, country, articles, mentions, share\n"
+          "select country_code, country, articles, mentions, share, stories\n"
           "from mentions_by_country\n"
           f"order by articles desc, mentions desc, country_code\nlimit {TOP_COUNTRIES}"),
     Query("country_days", ("mentions_by_country_day",), "Day by day",
@@ -105,7 +107,7 @@ QUERIES = [
           f"where place <= {PEOPLE_PER_COUNTRY}\n"
           "order by country_code, articles desc, name"),
     Query("sources", ("articles_by_source",), "Sources by volume",
-          "select source, articles, share, first_day, last_day\n"
+          "select source, articles, share, first_day, last_day, first_share\n"
           "from articles_by_source\n"
           f"order by articles desc, source\nlimit {TOP_SOURCES}"),
     Query("date_precision", ("article",), "How well articles are dated",
@@ -250,12 +252,16 @@ def _section_countries(data: ReportData) -> tuple[str, int]:
         figure = _figure(height=max(320, 26 * len(records) + 140), legend=True)
         figure.add_trace(go.Bar(name="articles naming it", orientation="h", y=names,
                                 x=[r["articles"] for r in records][::-1]))
+        figure.add_trace(go.Bar(name="stories naming it (copies counted once)",
+                                orientation="h", y=names,
+                                x=[r["stories"] for r in records][::-1]))
         figure.add_trace(go.Bar(name="mentions", orientation="h", y=names,
                                 x=[r["mentions"] for r in records][::-1]))
         figure.update_layout(barmode="group", xaxis_title="count")
         _count_axis(figure, "x", max(r["mentions"] for r in records))
     text = (f"The {TOP_COUNTRIES} countries named in the most articles; "
-            "share is of all articles.")
+            "share is of all articles. Stories count syndicated copies, edited copies and "
+            "teasers of one piece once: independent coverage, beside coverage volume.")
     return _section("countries", rows, text, [("top_countries", figure)], data), int(bool(figure))
 
 
@@ -404,7 +410,9 @@ def _section_sources(data: ReportData) -> tuple[str, int]:
     rows = data.results["sources"]
     figure = _bar_chart(rows, "source", "articles", "unique articles", "#6c8ebf",
                         min_height=300, row_height=24) if rows.rows else None
-    text = f"The {TOP_SOURCES} sources with the most unique articles, and the days they cover."
+    text = (f"The {TOP_SOURCES} sources with the most unique articles, and the days they cover; "
+            "first_share is the share of a source's articles that were the first copy of their "
+            "story (low for outlets that republish wire copy).")
     return _section("sources", rows, text, [("sources", figure)], data), int(bool(figure))
 
 
@@ -544,7 +552,8 @@ def _header(data: ReportData) -> str:
     first, last = totals["first_day"], totals["last_day"]
     span = f"{format_cell(first)} to {format_cell(last)}" if first else "no dates yet"
     tiles = [
-        ("articles", totals["articles"]), ("mentions", totals["mentions"]),
+        ("articles", totals["articles"]), ("stories", totals["stories"]),
+        ("mentions", totals["mentions"]),
         ("countries", totals["countries"]), ("sources", totals["sources"]),
         ("topic labels", totals["topics"]), ("raw files", totals["dumps"]),
         ("files refused", totals["dumps_refused"]), ("refusals", totals["rejects"]),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from transforms.stories import SIGNATURE_BYTES
+
 UTC_TS = pa.timestamp("us", tz="UTC")
 
 
@@ -43,6 +45,11 @@ ARTICLE = pa.schema([
     col("source_country", pa.string(), "ISO 3166-1 alpha-2 of the outlet's home country: "
         "declared by the input, else from a list of major outlets or the URL's country-code "
         "domain; null when unknown"),
+    col("story_id", pa.string(), "the story (copies of one piece: syndicated, edited, cut, "
+        "teased) as the article_id of its first-seen article; never changes once published; "
+        "null only for articles published before stories were kept"),
+    col("wire_service", pa.string(), "wire service the text credits (AP, Reuters, AFP, dpa, "
+        "...) in a dateline, byline, credit line or copyright tail; null when none"),
 ])
 
 MENTION = pa.schema([
@@ -146,10 +153,22 @@ RUN = pa.schema([
     col("rejects_new", pa.int32(), "", nullable=False),
 ])
 
+STORY_SIGNATURE = pa.schema([
+    col("article_id", pa.string(), "the article (see article)", nullable=False),
+    col("story_id", pa.string(), "its story (see article.story_id)", nullable=False),
+    col("day", pa.date32(), "published_date, else the UTC date of first_seen_at: the story "
+        "join compares articles within a few days of each other", nullable=False),
+    col("shingles", pa.int32(), "word 4-grams in the text without boilerplate", nullable=False),
+    col("signature", pa.binary(SIGNATURE_BYTES), "MinHash slots, little-endian uint32: 128 "
+        "over the whole text, then 32 over its first 48 shingles (transforms/stories.py)",
+        nullable=False),
+])
+
 # Tables that hold one row per article plus rows keyed by article_id; their files are written and
 # rewritten together, one part per table with the same name, so an article and its mentions,
-# topics and entities are always published in one step.
-ARTICLE_TABLES = {"article": ARTICLE, "mention": MENTION, "topic": TOPIC, "entity": ENTITY}
+# topics, entities and story signature are always published in one step.
+ARTICLE_TABLES = {"article": ARTICLE, "mention": MENTION, "topic": TOPIC, "entity": ENTITY,
+                  "story_signature": STORY_SIGNATURE}
 # Tables rewritten whole each run (small: one row per raw file, per refusal, per run).
 LEDGER_TABLES = {"dump": DUMP, "reject": REJECT, "run": RUN}
 TABLES = {**ARTICLE_TABLES, **LEDGER_TABLES}

@@ -185,11 +185,29 @@ class Generation:
             written.add(part)
         return path
 
-    def read_part(self, table: str, part: str) -> pa.Table:
+    def read_part(self, table: str, part: str, columns: list[str] | None = None) -> pa.Table:
         path = self.table_dir(table) / f"{part}.parquet"
         if not path.exists():
-            return schema.TABLES[table].empty_table()
-        return pq.read_table(path, schema=schema.TABLES[table])
+            empty = schema.TABLES[table].empty_table()
+            return empty.select(columns) if columns else empty
+        return pq.read_table(path, columns=columns, schema=schema.TABLES[table])
+
+    def column_range(self, table: str, part: str, column: str) -> tuple[object, object] | None:
+        """(min, max) of a column in one part, from the Parquet footer alone (no data read);
+        None when the part is missing or its footer keeps no statistics."""
+        path = self.table_dir(table) / f"{part}.parquet"
+        if not path.exists():
+            return None
+        metadata = pq.ParquetFile(path).metadata
+        index = metadata.schema.names.index(column)
+        low = high = None
+        for group in range(metadata.num_row_groups):
+            stats = metadata.row_group(group).column(index).statistics
+            if stats is None or not stats.has_min_max:
+                return None
+            low = stats.min if low is None else min(low, stats.min)
+            high = stats.max if high is None else max(high, stats.max)
+        return (low, high) if low is not None else None
 
     def write_ledger(self, table: str, rows: pa.Table) -> None:
         """Ledger tables (dump, reject, run) are one part, rewritten whole."""

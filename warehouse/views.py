@@ -25,6 +25,8 @@ _DUCKDB_TYPES = {
     pa.float64(): "DOUBLE",
     pa.date32(): "DATE",
     schema.UTC_TS: "TIMESTAMPTZ",
+    pa.binary(): "BLOB",
+    schema.STORY_SIGNATURE.field("signature").type: "BLOB",
 }
 
 
@@ -108,7 +110,8 @@ def _table_source(generation: Generation, table: str,
         parts = [p for p in parts if p.stem in only.get(table, set())]
     if parts:
         files = ", ".join(_sql_string(str(p)) for p in parts)
-        return f"read_parquet([{files}])"
+        # by name: parts written before a column was added read it as null
+        return f"read_parquet([{files}], union_by_name = true)"
     columns = ", ".join(
         f"cast(null as {_DUCKDB_TYPES[f.type]}) as \"{f.name}\"" for f in schema.TABLES[table]
     )

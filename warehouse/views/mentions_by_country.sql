@@ -1,7 +1,9 @@
 -- Mention frequency per country: mentions, articles naming it, and their share of all articles.
--- Grain: one row per country (ISO 3166-1 alpha-2).
+-- Grain: one row per country (ISO 3166-1 alpha-2). stories counts copies of one piece once.
 with mentions as (
-    select article_id, country_code from mention
+    select mention.article_id, mention.country_code, article_story.story_id
+    from mention
+    inner join article_story using (article_id)
 ),
 
 all_articles as (
@@ -12,7 +14,8 @@ per_country as (
     select
         country_code,
         count(*) as mentions,
-        count(distinct article_id) as articles
+        count(distinct article_id) as articles,
+        count(distinct story_id) as stories
     from mentions
     group by country_code
 ),
@@ -23,7 +26,8 @@ final as (
         coalesce(country.country, per_country.country_code) as country,
         per_country.mentions,
         per_country.articles,
-        per_country.articles / nullif(all_articles.articles, 0) as share
+        per_country.articles / nullif(all_articles.articles, 0) as share,
+        per_country.stories
     from per_country
     cross join all_articles
     left join country using (country_code)

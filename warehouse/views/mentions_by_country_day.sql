@@ -1,7 +1,10 @@
 -- Mentions per country per day, with the share of that day's articles that name the country.
 -- Grain: one row per day and country. The day is published_date, or the capture day when unknown.
+-- stories counts copies of one piece once.
 with articles as (
-    select article_id, day from article_day
+    select article_id, day, article_story.story_id
+    from article_day
+    inner join article_story using (article_id)
 ),
 
 day_totals as (
@@ -13,7 +16,8 @@ per_day as (
         articles.day,
         mention.country_code,
         count(*) as mentions,
-        count(distinct mention.article_id) as articles
+        count(distinct mention.article_id) as articles,
+        count(distinct articles.story_id) as stories
     from mention
     inner join articles using (article_id)
     group by articles.day, mention.country_code
@@ -26,7 +30,8 @@ final as (
         coalesce(country.country, per_day.country_code) as country,
         per_day.mentions,
         per_day.articles,
-        per_day.articles / day_totals.day_articles as share
+        per_day.articles / day_totals.day_articles as share,
+        per_day.stories
     from per_day
     inner join day_totals using (day)
     left join country using (country_code)

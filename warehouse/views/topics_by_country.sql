@@ -1,7 +1,10 @@
 -- What the coverage of each country is about: articles naming the country, per topic.
--- Grain: one row per country and IPTC topic; share is of the country's articles.
+-- Grain: one row per country and IPTC topic; share is of the country's articles; stories counts
+-- copies of one piece once.
 with article_countries as (
-    select distinct article_id, country_code from mention
+    select distinct mention.article_id, mention.country_code, article_story.story_id
+    from mention
+    inner join article_story using (article_id)
 ),
 
 country_totals as (
@@ -15,7 +18,8 @@ per_topic as (
         article_countries.country_code,
         topic.topic_code,
         any_value(topic.topic) as topic,
-        count(*) as articles
+        count(*) as articles,
+        count(distinct article_countries.story_id) as stories
     from article_countries
     inner join topic using (article_id)
     group by article_countries.country_code, topic.topic_code
@@ -28,7 +32,8 @@ final as (
         per_topic.topic_code,
         per_topic.topic,
         per_topic.articles,
-        per_topic.articles / country_totals.country_articles as share
+        per_topic.articles / country_totals.country_articles as share,
+        per_topic.stories
     from per_topic
     inner join country_totals using (country_code)
     left join country using (country_code)

@@ -1,0 +1,213 @@
+"""The story join: each newly kept article joins a stored story or starts its own.
+
+Runs in the flow process when the merge writes a part. The parse workers already computed every
+candidate's signature (warehouse/ingest.py), so this only compares signatures: it reads the
+stored ones of the days around the new articles, part by part, keeps those that share an LSH
+bucket with a new article (or its id), and hands them with the new ones to
+`transforms.stories.assign_stories`. Nothing is kept between parts or runs, so memory depends on
+the window, not on the warehouse.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from transforms.stories import (
+    SIGNATURE_BYTES,
+    Signatures,
+    assign_stories,
+    band_keys,
+    contains_any,
+    signatures,
+    story_text,
+)
+from warehouse import schema
+from warehouse.ingest import ARTICLE_CANDIDATE, SHINGLES, SIGNATURE, signature_array
+from warehouse.store import Generation
+
+TABLE = "story_signature"
+# Copies of a story appear within days of each other: stored articles whose day is this close to
+# a new article's are compared with it.
+WINDOW_DAYS = 3
+
+
+def with_signatures(articles: pa.Table) -> pa.Table:
+    """Article candidates with their story columns; computed here for a batch that came without
+    them (one built by hand rather than by ingest_batch)."""
+    if SIGNATURE in articles.column_names:
+        return articles
+    prepared = [story_text(title, body) for title, body in
+                zip(articles["title"].to_pylist(), articles["body"].to_pylist(), strict=True)]
+    sigs = signatures([text for text, _ in prepared])
+    index = articles.schema.get_field_index("wire_service")
+    articles = articles.set_column(index, articles.schema.field(index),
+                                   pa.array([wire for _, wire in prepared], pa.string()))
+    return articles.append_column(pa.field(SHINGLES, pa.int32()), pa.array(sigs.shingles)) \
+        .append_column(ARTICLE_CANDIDATE.field(SIGNATURE), signature_array(sigs.packed_matrix()))
+
+
+def story_days(articles: pa.Table) -> pa.Array:
+    """published_date, else the UTC date of first_seen_at."""
+    seen = pc.cast(pc.cast(articles["first_seen_at"], pa.timestamp("us")), pa.date32())
+    return pc.coalesce(articles["published_date"], seen).combine_chunks()
+
+
+def join(generation: Generation, articles: pa.Table, replaced: dict[str, str] | None = None
+         ) -> tuple[pa.Table, pa.Table, dict[str, str]]:
+    """The kept articles with their story_id (and without the signature columns), their rows of
+    story_signature, and the stories whose first article is now stored under another id (old id
+    -> new id: a sourceless copy replaced by its sourced one), for the merge to rename.
+
+    New articles are taken by first_seen_at, then published_at (undated last), then article_id;
+    each joins the best verified match among stored articles and those before it, else starts a
+    story under its own id. An article that replaces a stored one (`replaced`: its id -> the
+    stored id, a fuller copy) keeps the stored story.
+    """
+    replaced = replaced or {}
+    count = articles.num_rows
+    ids = articles["article_id"].to_pylist()
+    days = story_days(articles)
+    shingles = articles[SHINGLES].to_numpy().astype(np.int32)
+    new_sigs = Signatures.unpack(_signature_bytes(articles[SIGNATURE]), shingles)
+    published = pc.fill_null(pc.cast(articles["published_at"], pa.int64()), np.iinfo(np.int64).max)
+    order = np.lexsort((np.array(ids, dtype=str), published.to_numpy(),
+                        pc.cast(articles["first_seen_at"], pa.int64()).to_numpy()))
+    new_sigs = new_sigs.take(order)
+    ordered_ids = [ids[i] for i in order]
+    looked_up = sorted({replaced[i] for i in ids if i in replaced})
+    known_ids, known_stories, known_days, known_sigs = _stored_candidates(
+        generation, looked_up, days.take(pa.array(order)), band_keys(new_sigs))
+    inherited = dict(zip(known_ids, known_stories, strict=True))
+    carried = [inherited.get(replaced.get(article_id, "")) for article_id in ordered_ids]
+    renamed = {replaced[i]: i for i in ordered_ids if i in replaced and replaced[i] != i
+               and inherited.get(replaced[i]) == replaced[i]}
+    everything = Signatures.concat([known_sigs, new_sigs]) if known_ids else new_sigs
+    is_new = np.array([False] * len(known_ids) + [story is None for story in carried])
+    day_numbers = np.concatenate([known_days, _day_numbers(days).take(order)])
+    assigned = assign_stories(everything, is_new, [*known_stories, *carried],
+                              [*known_ids, *ordered_ids], day_numbers, WINDOW_DAYS)
+    story_of = dict(zip(ordered_ids, assigned[len(known_ids):], strict=True))
+    story_ids = pa.array([story_of[article_id] for article_id in ids], pa.string())
+    rows = pa.table({
+        "article_id": articles["article_id"], "story_id": story_ids, "day": days,
+        "shingles": articles[SHINGLES], "signature": articles[SIGNATURE]},
+        schema=schema.STORY_SIGNATURE)
+    articles = articles.drop_columns([SHINGLES, SIGNATURE])
+    index = articles.schema.get_field_index("story_id")
+    articles = articles.set_column(index, articles.schema.field(index), story_ids)
+    assert articles.num_rows == count
+    return articles, rows, renamed
+
+
+def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.Array,
+                       new_keys: np.ndarray
+                       ) -> tuple[list[str], list[str], np.ndarray, Signatures]:
+    """Stored rows that could matter to the new articles, read part by part: those stored under
+    `stored_ids` (copies being replaced), and, in the day window, each story's first article and
+    its fullest copy in the part when they share an LSH bucket with a new article. A story
+    republished a hundred times is compared through two of its copies per part, not a hundred.
+    Parts whose days (from their Parquet footer) are all outside the window are not read."""
+    low = pc.min(days).as_py() - timedelta(days=WINDOW_DAYS)
+    high = pc.max(days).as_py() + timedelta(days=WINDOW_DAYS)
+    wanted = pa.array(stored_ids, pa.string())
+    # A stored row is wanted when it shares a bucket with a new article near its day. Days go in
+    # bins as wide as a window, so a new article's window touches at most two bins: each new key
+    # is searched under both, each stored key under its own bin (the exact day distance is
+    # checked per pair later).
+    new_days = _day_numbers(days)
+    bins = np.stack([(new_days - WINDOW_DAYS) // _BIN_DAYS, (new_days + WINDOW_DAYS) // _BIN_DAYS],
+                    axis=1)
+    wanted_keys = np.sort(_dated(new_keys[:, :, None], bins[:, None, :]), axis=None)
+    found_ids: list[str] = []
+    found_stories: list[str] = []
+    found_days: list[np.ndarray] = []
+    found_sigs: list[Signatures] = []
+    for path in generation.parts(TABLE):
+        days_held = generation.column_range(TABLE, path.stem, "day")
+        if days_held is not None and (days_held[1] < low or days_held[0] > high) \
+                and not (stored_ids and _may_hold(generation, path.stem, wanted)):
+            continue  # a part of other days (read from its footer), and none of these ids
+        meta = generation.read_part(TABLE, path.stem,
+                                    columns=["article_id", "story_id", "day", "shingles"])
+        same_id = pc.is_in(meta["article_id"], value_set=wanted).to_numpy(zero_copy_only=False)
+        near = pc.and_(pc.greater_equal(meta["day"], pa.scalar(low, pa.date32())),
+                       pc.less_equal(meta["day"], pa.scalar(high, pa.date32())))
+        chosen = same_id | (near.to_numpy(zero_copy_only=False) & _representatives(meta))
+        rows = np.flatnonzero(chosen)
+        if not len(rows):
+            continue
+        taken_rows = pa.array(rows)
+        stored = meta.take(taken_rows)
+        signature = generation.read_part(TABLE, path.stem, columns=["signature"])["signature"]
+        sigs = Signatures.unpack(_signature_bytes(signature.take(taken_rows)),
+                                 stored["shingles"].to_numpy())
+        stored_days = _day_numbers(stored["day"])
+        hit = same_id[rows] | contains_any(
+            _dated(band_keys(sigs), (stored_days // _BIN_DAYS)[:, None]), wanted_keys)
+        keep = np.flatnonzero(hit)
+        if not len(keep):
+            continue
+        taken = stored.take(pa.array(keep))
+        found_ids.extend(taken["article_id"].to_pylist())
+        found_stories.extend(taken["story_id"].to_pylist())
+        found_days.append(_day_numbers(taken["day"]))
+        found_sigs.append(sigs.take(keep))
+    if not found_sigs:
+        return [], [], np.zeros(0, np.int32), Signatures.empty()
+    return found_ids, found_stories, np.concatenate(found_days), Signatures.concat(found_sigs)
+
+
+_BIN_DAYS = 2 * WINDOW_DAYS + 1
+
+
+def _dated(keys: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """LSH keys bound to a day bin number (0, a text too short, stays 0)."""
+    dated = (keys ^ (days.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))) \
+        * np.uint64(0xBF58476D1CE4E5B9)
+    dated |= np.uint64(1)
+    return np.where(keys == 0, np.uint64(0), dated)
+
+
+def _may_hold(generation: Generation, part: str, ids: pa.Array) -> bool:
+    """Whether the part's article_id range (from its footer) could hold one of `ids`."""
+    held = generation.column_range(TABLE, part, "article_id")
+    if held is None:
+        return True
+    low, high = held
+    return bool(pc.any(pc.and_(pc.greater_equal(ids, pa.scalar(low, pa.string())),
+                               pc.less_equal(ids, pa.scalar(high, pa.string())))).as_py())
+
+
+def _representatives(meta: pa.Table) -> np.ndarray:
+    """Rows that stand for their story in a part: its first article, and its fullest copy."""
+    heads = pc.equal(meta["article_id"], meta["story_id"]).to_numpy(zero_copy_only=False)
+    stories = meta["story_id"].to_numpy(zero_copy_only=False)
+    sizes = meta["shingles"].to_numpy()
+    order = np.lexsort((-sizes, stories))
+    ordered = stories[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    fullest = np.zeros(len(order), dtype=bool)
+    fullest[order[first]] = True
+    return heads | fullest
+
+
+def _day_numbers(days: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return pc.cast(days, pa.int32()).to_numpy(zero_copy_only=False)
+
+
+def _signature_bytes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """An (n, SIGNATURE_BYTES) uint8 view of a fixed-size binary column of signatures."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    count = len(array)
+    if count == 0:
+        return np.zeros((0, SIGNATURE_BYTES), dtype=np.uint8)
+    if array.type != pa.binary(SIGNATURE_BYTES) or array.null_count:
+        raise ValueError(f"story signatures must be {SIGNATURE_BYTES} bytes each, never null")
+    data = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    start = array.offset * SIGNATURE_BYTES
+    return data[start:start + count * SIGNATURE_BYTES].reshape(count, SIGNATURE_BYTES)
