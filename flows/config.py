@@ -110,19 +110,20 @@ def _cache_dir(env: Mapping[str, str]) -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "newsmill"
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, *, least: int = 1) -> int:
     value = os.environ.get(name)
-    return positive_int(value, name) if value else default
+    return positive_int(value, name, least=least) if value else default
 
 
-def positive_int(value: str, name: str) -> int:
-    """A whole number of at least 1 (worker counts, sizes in MB), or SettingsError naming `name`."""
+def positive_int(value: str, name: str, *, least: int = 1) -> int:
+    """A whole number of at least `least` (worker counts, sizes in MB), or SettingsError naming
+    `name`."""
     try:
         number = int(value.strip())
     except ValueError:
-        number = 0
-    if number < 1:
-        raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}")
+        number = least - 1
+    if number < least:
+        raise SettingsError(f"{name} must be a whole number of at least {least}, not {value!r}")
     return number
 
 
@@ -169,7 +170,7 @@ def load_settings() -> Settings:
         max_file_bytes=_int("NEWSMILL_MAX_FILE_MB", 256) * MiB,
         max_decompressed_bytes=_int("NEWSMILL_MAX_DECOMPRESSED_MB", 512) * MiB,
         workers=_int("NEWSMILL_WORKERS", os.cpu_count() or 1),
-        batch_bytes=_int("NEWSMILL_BATCH_MB", 8) * MiB,
+        batch_bytes=_int("NEWSMILL_BATCH_MB", 8, least=0) * MiB,  # 0: one dump per task
         dask_address=dask_address(env.get("NEWSMILL_DASK"), "NEWSMILL_DASK"),
         pause_at=env.get("NEWSMILL_TEST_PAUSE_AT") or None,
     )
