@@ -76,7 +76,7 @@ def test_mentions_by_country_language_shares_are_of_the_language(warehouse: Path
         ("de", "FR", "France", 2, 0.5),
         ("de", "DE", "Germany", 1, 0.25),
         ("de", "PL", "Poland", 1, 0.25),
-        ("de", "RU", "Russian Federation", 1, 0.25),
+        ("de", "RU", "Russia", 1, 0.25),  # the one list of everyday names
         ("en", "DE", "Germany", 1, 0.5),
         ("en", "FR", "France", 1, 0.5),
         ("fr", "DE", "Germany", 1, 1.0),

@@ -107,12 +107,11 @@ def open_warehouse(data_dir: str | Path = "data", *,
         if generation is None and not allow_empty:
             raise NoWarehouse(f"no warehouse at {folder} (nothing published yet); "
                               "run `newsmill run` first")
-        if generation is not None and _views_file_reads(store.views_path, generation):
-            con = duckdb.connect(str(store.views_path), read_only=True, config=_NO_EXTENSIONS)
-        else:
+        con = _open_views_file(store.views_path, generation)
+        if con is None:
             # No views file over this very generation in this very folder (it lags a damaged
-            # CURRENT, or the folder was copied or moved: its views name absolute paths): the
-            # same views, built in memory. Writes there touch no file.
+            # CURRENT or a publish under way, or the folder was copied or moved: its views name
+            # absolute paths): the same views, built in memory. Writes there touch no file.
             con = duckdb.connect(config=_NO_EXTENSIONS)
             try:
                 create_views(con, generation or Generation(store.data_dir / GEN_DIR / "none", ""))
@@ -149,18 +148,27 @@ def seal(con: duckdb.DuckDBPyConnection, readable: Sequence[str], *,
     con.execute("set lock_configuration = true")
 
 
-def _views_file_reads(path: Path, generation: Any) -> bool:
-    """Whether the views file at `path` reads exactly `generation`, at its place on disk."""
+def _open_views_file(path: Path, generation: Any) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to the views file at `path` when its views read exactly
+    `generation` at its place on disk, else None. The check reads the connection itself, so a
+    views file a run swaps in meanwhile cannot pair one generation's views with another's files.
+    """
     import duckdb
 
-    if not path.is_file():
-        return False
+    if generation is None or not path.is_file():
+        return None
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            row = con.execute("select generation, generation_root from newsmill_meta").fetchone()
+        con = duckdb.connect(str(path), read_only=True, config=_NO_EXTENSIONS)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("select generation, generation_root from newsmill_meta").fetchone()
     except duckdb.Error:  # an older or hand-made views file: rebuild the views in memory
-        return False
-    return row is not None and tuple(row) == (generation.name, str(generation.root))
+        row = None
+    if row is not None and tuple(row) == (generation.name, str(generation.root)):
+        return con
+    con.close()
+    return None
 
 
 def _part_paths(generation: Any) -> list[str]:
