@@ -25,7 +25,7 @@ README = REPO / "README.md"
 SCHEMA_DOC = REPO / "docs" / "schema.md"
 _STAGING_NOTE = (
     "Staging views {names} select the tables as they are. The views file also holds a `country` "
-    "table (ISO code -> everyday name, from pycountry)."
+    "table (ISO code -> everyday name, from transforms/data/country_names.tsv)."
 )
 
 
@@ -83,11 +83,10 @@ def schema_summary() -> str:
     out = ["Tables (Parquet, `data/<table>/*.parquet`):", "", "| table | columns |", "|---|---|"]
     for name, table in schema.TABLES.items():
         out.append(f"| `{name}` | {', '.join(field.name for field in table)} |")
-    out += ["", "Views (in `data/newsmill.duckdb`; SQL in `warehouse/views/`):", "",
-            "| view | what it answers | columns |", "|---|---|---|"]
-    for view, columns in _answer_views():
-        out.append(f"| `{view.name}` | {view.description} | "
-                   f"{', '.join(name for name, _ in columns)} |")
+    out += ["", "Views (in `data/newsmill.duckdb`; SQL in `warehouse/views/`; `newsmill views` "
+            "says what each answers):", "", "| view | columns |", "|---|---|"]
+    for view, columns in sorted(_answer_views(), key=lambda found: found[0].name):
+        out.append(f"| `{view.name}` | {', '.join(name for name, _ in columns)} |")
     out += ["", _staging_note(), "",
             "Types, meanings and each view's grain: [docs/schema.md](docs/schema.md)."]
     return "\n".join(out)

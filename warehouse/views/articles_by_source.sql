@@ -1,5 +1,5 @@
--- Sources by volume: unique articles per source, the days they cover, and how often they were
--- first with a story (first_share: the share of their articles that started their story).
+-- Sources by volume: unique articles per source, the days they cover, and how often they broke a story.
+-- first_share: the share of the source's articles that were the first-seen copy of their story.
 -- Grain: one row per source ('(unknown)' when the dump did not say).
 with articles as (
     select
