@@ -134,7 +134,9 @@ _LANGUAGE_ALIASES = {name: code for code, names in _LANGUAGE_NAMES.items() for n
 
 def declared_language(value: str | None) -> str | None:
     """A declared language as ISO 639-1: "de", "de-AT", "German", "deu" -> "de"; None if blank."""
-    text = (value or "").strip().lower().replace("_", "-").split("-")[0]
+    if not value:
+        return None  # most inputs declare none
+    text = value.strip().lower().replace("_", "-").split("-")[0]
     return _LANGUAGE_ALIASES.get(text, text) or None
 
 
