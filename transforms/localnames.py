@@ -64,6 +64,11 @@ def language_of(code: str | None) -> str | None:
     """The supported language of an ISO 639-1 code ("pt-BR" -> "pt"); None for English or other."""
     if not code:
         return None
+    return _language_of(code)
+
+
+@functools.lru_cache(maxsize=1024)  # called per article with a handful of distinct codes
+def _language_of(code: str) -> str | None:
     base = code.replace("_", "-").split("-", 1)[0].lower()
     base = _ALIASES.get(base, base)
     return base if base in LANGUAGES else None
