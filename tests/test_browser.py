@@ -213,8 +213,8 @@ def rendered(bundled_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) 
 def test_report_renders_offline_without_errors(rendered: Rendered) -> None:
     assert rendered.errors == []
     assert [u for u in rendered.urls if not u.startswith(("file:", "data:"))] == []
-    assert len(rendered.charts) == rendered.charts_expected == 7
-    assert rendered.svgs >= 7 and rendered.bars > 0 and rendered.table_rows > 0
+    assert len(rendered.charts) == rendered.charts_expected == 8
+    assert rendered.svgs >= 8 and rendered.bars > 0 and rendered.table_rows > 0
     assert rendered.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert rendered.screenshot.stat().st_size > 50_000
 
@@ -223,7 +223,8 @@ def test_charts_in_the_browser_show_the_views_numbers(rendered: Rendered,
                                                       bundled_warehouse: Path) -> None:
     charts = rendered.charts
     with duckdb.connect(str(bundled_warehouse / "newsmill.duckdb"), read_only=True) as con:
-        top = con.execute("select country || ' (' || country_code || ')', articles, mentions "
+        top = con.execute("select country || ' (' || country_code || ')', articles, mentions, "
+                          "stories "
                           "from mentions_by_country order by articles desc, mentions desc, "
                           "country_code limit 15").fetchall()
         sources = dict(con.execute("select source, articles from articles_by_source").fetchall())
@@ -234,8 +235,9 @@ def test_charts_in_the_browser_show_the_views_numbers(rendered: Rendered,
             "select country_code, topic, articles from topics_by_country").fetchall()}
         pairs = {frozenset((a, b)): n for a, b, n in con.execute(
             "select country_code_a, country_code_b, articles from country_pairs").fetchall()}
-    articles, mentions = charts["chart-top_countries"]
-    assert list(zip(articles["y"], articles["x"], mentions["x"], strict=True)) == top[::-1]
+    articles, stories, mentions = charts["chart-top_countries"]
+    assert list(zip(articles["y"], articles["x"], mentions["x"], stories["x"],
+                    strict=True)) == top[::-1]
     bar = charts["chart-sources"][0]
     assert dict(zip(bar["y"], bar["x"], strict=True)) == {s: sources[s] for s in bar["y"]}
     bar = charts["chart-reject_reasons"][0]

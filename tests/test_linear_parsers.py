@@ -5,7 +5,8 @@ runs) through daily8, JSON, HTML, WARC, detection, normalization/dates and the t
 The timings run in a child process (tests/pathological.py) with a wall-clock timeout, since a
 backtracking regex cannot be interrupted: the old glued source/date split took 42 s on 100,000
 digits. Times are CPU seconds; two bounds, both generous so that a busy machine does not make the
-test flaky: 1 MB under 3 s, and 1 MB at most 20 times 100 KB (linear is ~10, quadratic ~100).
+test flaky: 1 MB under 3 s, and 1 MB at most 30 times 100 KB (linear is 10 to 14 when quiet and up
+to about 22 on a loaded machine, from allocation and cache effects; quadratic is ~100).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 TIMEOUT = 600  # wall seconds for the whole child; linear code needs ~30 on a shared machine
 MAX_SECONDS_1MB = 3.0
-MAX_RATIO = 20
+MAX_RATIO = 30
 NOISE_FLOOR = 0.05  # below this, a ratio says nothing (timer resolution, cache warm-up)
+SMALL_FLOOR = 0.025  # 100 KB times under this are taken as this: they are mostly noise
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,7 @@ def test_a_megabyte_line_parses_in_linear_time(timings: dict[tuple[str, str, int
         if size != 1_000_000:
             continue
         small = timings[(parser, kind, 100_000)]
-        ratio = seconds / max(small, NOISE_FLOOR / MAX_RATIO)
+        ratio = seconds / max(small, SMALL_FLOOR)
         if seconds > MAX_SECONDS_1MB or (seconds > NOISE_FLOOR and ratio > MAX_RATIO):
             slow[(parser, kind)] = (round(small, 3), round(seconds, 3))
     assert slow == {}, "CPU seconds at (100 KB, 1 MB)"
