@@ -128,6 +128,10 @@ def _known_with_lowercase(text: str, field: Field, singles: list[tuple[str, int,
     by substring search, only for those whose first capitalized word the text has: the spans
     they cover."""
     covered: list[tuple[int, int]] = []
+    keys = lex.orgs_with_lowercase_keys
+    if keys.isdisjoint([word for word, _, _ in singles]) and keys.isdisjoint(
+            [t.text for piece in found for t in piece.tokens]):
+        return covered  # nearly every text: none of their first words
     seen = {word for word, _, _ in singles}
     for piece in found:
         seen.update([t.text for t in piece.tokens])
