@@ -52,6 +52,7 @@ class Piece:
 
     tokens: list[Token]
     initial: bool  # first of its run: may start a sentence (see sentence_initial)
+    words: tuple[str, ...] = ()  # the tokens' texts (set by `pieces`, from its cache)
 
     @property
     def start(self) -> int:
@@ -113,8 +114,9 @@ def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
         lone, runs = split
         for word, start, end in lone:
             add_single((word, offset + start, offset + end))
-        for words, initial in runs:
-            add_piece(Piece([Token(w, offset + a, offset + b) for w, a, b in words], initial))
+        for tokens, initial, words in runs:
+            add_piece(Piece([Token(w, offset + a, offset + b) for w, a, b in tokens], initial,
+                            words))
         offset += len(whole)
     return singles, found
 
@@ -142,12 +144,14 @@ _WORDS: dict[str, str | None] = {}
 
 # Runs seen before, split the same way again (their words and offsets within the run).
 # Values are tuples of strings and ints only, which the garbage collector stops tracking.
-_SPLITS: dict[str, tuple[tuple[Single, ...], tuple[tuple[tuple[Single, ...], bool], ...]]] = {}
+_SPLITS: dict[str, tuple[tuple[Single, ...],
+                         tuple[tuple[tuple[Single, ...], bool, tuple[str, ...]], ...]]] = {}
 _SPLITS_MAX = 200_000
 
 
 def _split_run(whole: str, joins: frozenset[str]
-               ) -> tuple[tuple[Single, ...], tuple[tuple[tuple[Single, ...], bool], ...]]:
+               ) -> tuple[tuple[Single, ...],
+                          tuple[tuple[tuple[Single, ...], bool, tuple[str, ...]], ...]]:
     """Cut a run of several words into lone words and pieces, offsets relative to the run."""
     singles: list[Single] = []
     found: list[Piece] = []
@@ -190,8 +194,8 @@ def _split_run(whole: str, joins: frozenset[str]
             continue
         current.append(token)
     _close(found, current, initial, singles)
-    return tuple(singles), tuple((tuple([(t.text, t.start, t.end) for t in p.tokens]), p.initial)
-                                 for p in found)
+    return tuple(singles), tuple((tuple([(t.text, t.start, t.end) for t in p.tokens]), p.initial,
+                                  tuple([t.text for t in p.tokens])) for p in found)
 
 
 def _adjective_or_code(word: str) -> bool:

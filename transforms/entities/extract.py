@@ -130,7 +130,7 @@ def _known_with_lowercase(text: str, field: Field, singles: list[tuple[str, int,
     covered: list[tuple[int, int]] = []
     keys = lex.orgs_with_lowercase_keys
     if keys.isdisjoint([word for word, _, _ in singles]) and keys.isdisjoint(
-            [t.text for piece in found for t in piece.tokens]):
+            [word for piece in found for word in piece.words]):
         return covered  # nearly every text: none of their first words
     seen = {word for word, _, _ in singles}
     for piece in found:
@@ -185,7 +185,7 @@ def _classify(piece: Piece, field: Field, text: str, lex: Lexicons,
         return
     if (field, piece.start, piece.end) in places:
         return
-    if _org_or_person(tokens, field, text, lex, places, outlet, state):
+    if _org_or_person(tokens, field, text, lex, places, outlet, state, piece.words):
         return
     if (piece.initial and len(tokens) > 1 and tokens[0].text.lower() in lex.common
             and sentence_initial(text, piece.start)):
@@ -200,7 +200,7 @@ def _classify(piece: Piece, field: Field, text: str, lex: Lexicons,
 
 def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
                    places: set[tuple[str, int, int]], outlet: frozenset[str],
-                   state: _Article) -> bool:
+                   state: _Article, words: tuple[str, ...] = ()) -> bool:
     """Classify a run of tokens on its own evidence; False when it proves nothing.
 
     What the words alone decide is memoized per process (`_plan`): news names the same people
@@ -209,7 +209,8 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
     """
     if (field, tokens[0].start, tokens[-1].end) in places:
         return True  # a place: settled, and no entity
-    words = tuple([t.text for t in tokens])
+    if not words:  # a part of a piece: its words were not cut out beforehand
+        words = tuple([t.text for t in tokens])
     plan = plan_for(words, lex)
     kind = plan[0]
     if outlet and kind != NOTHING and " ".join(words).casefold() in outlet:
@@ -224,9 +225,10 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
         # A place begins inside the run ("Arab East Jerusalem", "Lebed Chechnya"); a given name
         # may itself be a place's ("Jordan Henderson"), so for that rule the first word is free.
         if (plan[2] in _NEEDS_NO_PLACE and (
-                any((field, t.start) in starts for t in tokens)
+                not starts.isdisjoint([(field, t.start) for t in tokens])
                 or plan[2] == "shape" and not state.english)) or (
-                plan[2] == "given_name" and any((field, t.start) in starts for t in tokens[1:])):
+                plan[2] == "given_name"
+                and not starts.isdisjoint([(field, t.start) for t in tokens[1:]])):
             return _acronym_defined(tokens, words, field, text, state)
         _add_person(tokens, field, plan[2], state, plan[1], family_first=plan[3])
         return True
