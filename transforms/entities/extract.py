@@ -57,7 +57,8 @@ class _Article:
 
     found: list[_Found]
     pending: list[tuple[Field, list[Token], bool]]  # (field, tokens, titled)
-    lone: list[tuple[Field, str, int, int]]  # lone words, for pass 2: (field, word, start, end)
+    # Each field's lone words, for pass 2; known organizations among them are pass 1's.
+    lone: list[tuple[Field, list[tuple[str, int, int]]]]
     short_forms: dict[str, str]  # "Landau" -> "Christopher Landau"
     acronyms: dict[str, str]  # "LDP" -> "Liberal Democratic Party"
     full_names: dict[str, str]  # casefolded full name -> canonical (for capitals-only headlines)
@@ -99,13 +100,12 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
             continue
         for piece in found:
             _classify(piece, field_name, text, lex, places, outlet, state)
-        lone = state.lone
+        # Alone, a word is a known organization, a place, or (pass 2) a short form.
+        state.lone.append((field_name, singles))
         for word, start, end in singles:
-            # Alone, a word is a known organization, a place, or (pass 2) a short form.
             known = orgs.get(word)
-            if known is None:
-                lone.append((field_name, word, start, end))
-            elif (field_name, start, end) not in places and word.casefold() not in outlet:
+            if known is not None and (field_name, start, end) not in places \
+                    and word.casefold() not in outlet:
                 state.found.append(_Found("organization", [Token(word, start, end)], field_name,
                                           "lexicon", known))
     _resolve(state, lex, places)
@@ -307,14 +307,16 @@ def _add_person(tokens: list[Token], field: Field, method: str, state: _Article,
 def _resolve(state: _Article, lex: Lexicons, places: set[tuple[str, int, int]]) -> None:
     """Pass 2: short forms and acronyms that only the rest of the article explains."""
     short_forms, acronyms, found = state.short_forms, state.acronyms, state.found
-    for field, word, start, end in state.lone:
-        if word in short_forms:
-            if (field, start, end) not in places:
-                found.append(_Found("person", [Token(word, start, end)], field, "coreference",
-                                    short_forms[word]))
-        elif word in acronyms:
-            found.append(_Found("organization", [Token(word, start, end)], field, "acronym",
-                                acronyms[word]))
+    orgs = lex.orgs
+    for field, singles in state.lone:
+        for word, start, end in singles:
+            if word in short_forms:
+                if (field, start, end) not in places and word not in orgs:
+                    found.append(_Found("person", [Token(word, start, end)], field,
+                                        "coreference", short_forms[word]))
+            elif word in acronyms and word not in orgs:
+                found.append(_Found("organization", [Token(word, start, end)], field, "acronym",
+                                    acronyms[word]))
     for field, tokens, titled in state.pending:
         if len(tokens) == 1:
             word = tokens[0].text
