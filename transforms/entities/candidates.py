@@ -21,8 +21,12 @@ _UPPER = "".join(chr(c) for c in range(0x250) if chr(c).isupper()) + "\u0391-\u0
 _WORD = rf"[{_UPPER}][\w'\u2019&.\-]*"
 _CONNECTOR = (r"(?:of the|of|for the|for|de la|de los|de|da|dos|das|do|del|della|di|du|van der"
               r"|van den|van|von der|von|der|den|ter|la|le|bin|bint|ibn|y|&)")
+# Each optional group first looks at the next character, which must start one of its
+# alternatives: after most capitalized words comes a space and a word that starts none of them,
+# and the engine would otherwise try the thirty alternatives one by one.
 SPANS = re.compile(
-    rf"{_WORD}(?: (?:{_CONNECTOR} )?(?:(?:al|el|ad|as|ash|ar|an|at|az|abu|ul)-)?{_WORD})*")
+    rf"{_WORD}(?: (?:(?=[ofdvtlbiy&]){_CONNECTOR} )?"
+    rf"(?:(?=[aeu])(?:al|el|ad|as|ash|ar|an|at|az|abu|ul)-)?{_WORD})*")
 # Words whose full stop belongs to them.
 ABBREVIATIONS = frozenset(
     [
@@ -52,6 +56,7 @@ class Piece:
 
     tokens: list[Token]
     initial: bool  # first of its run: may start a sentence (see sentence_initial)
+    words: tuple[str, ...] = ()  # the tokens' texts (set by `pieces`, from its cache)
 
     @property
     def start(self) -> int:
@@ -74,51 +79,83 @@ Single = tuple[str, int, int]  # a lone capitalized word: (word, start, end)
 
 def pieces(text: str, lex: Lexicons) -> tuple[list[Single], list[Piece]]:
     """The candidates of `text` in text order: lone words (most of them, kept as plain tuples
-    since this runs for every capitalized word of every article) and longer pieces."""
+    since this runs for every capitalized word of every article) and longer pieces.
+
+    How a run is cut depends on its words alone, so each distinct run is cut once per process
+    and remembered (`_SPLITS`, `_WORDS`). The runs come from `findall` (strings, no match
+    objects) and their offsets from `str.find` after the previous run: a run starts at its
+    text's first uppercase letter, so its first occurrence from there is where the regex matched.
+    """
     singles: list[Single] = []
     found: list[Piece] = []
-    joins, skip = lex.joins, _SKIP
-    add_single = singles.append
-    for match in SPANS.finditer(text):
-        whole = match.group()
-        if " " not in whole:
-            # Alone, its sentence position does not matter: a lone word is only ever a short
-            # form or a known name.
-            offset = match.start()
-            end = offset + len(whole)
-            last = whole[-1]
-            if last == "." and whole not in ABBREVIATIONS and not _INITIALS.match(whole):
-                whole, end = whole[:-1], end - 1
-                last = whole[-1:]
-            if last == "s" and whole.endswith(_POSSESSIVE):
-                whole, end = whole[:-2], end - 2
-            elif last == "'" or last == "\u2019":  # plural possessive: "the Managers' index"
-                whole, end = whole[:-1], end - 1
-            if whole not in skip and (whole.isalpha() or whole and not _adjective_or_code(whole)):
-                add_single((whole, offset, end))
+    add_single, add_piece = singles.append, found.append
+    words_seen, splits, find = _WORDS, _SPLITS, text.find
+    offset = 0
+    for whole in SPANS.findall(text):
+        offset = find(whole, offset)
+        word = words_seen.get(whole, _UNSEEN)
+        if word is not _UNSEEN:
+            # A lone word seen before (nearly every match): its trimmed form, or None when
+            # it is no candidate. Alone, its sentence position does not matter: a lone word is
+            # only ever a short form or a known name.
+            if word is not None:
+                add_single((word, offset, offset + len(word)))
+            offset += len(whole)
             continue
-        offset = match.start()
-        split = _SPLITS.get(whole)
+        if " " not in whole:
+            if len(words_seen) >= _SPLITS_MAX:
+                words_seen.clear()
+            word = words_seen[whole] = _lone_word(whole)
+            if word is not None:
+                add_single((word, offset, offset + len(word)))
+            offset += len(whole)
+            continue
+        split = splits.get(whole)
         if split is None:
-            if len(_SPLITS) >= _SPLITS_MAX:
-                _SPLITS.clear()
-            split = _SPLITS[whole] = _split_run(whole, joins)
+            if len(splits) >= _SPLITS_MAX:
+                splits.clear()
+            split = splits[whole] = _split_run(whole, lex.joins)
         lone, runs = split
         for word, start, end in lone:
             add_single((word, offset + start, offset + end))
-        for words, initial in runs:
-            found.append(Piece([Token(w, offset + a, offset + b) for w, a, b in words], initial))
+        for tokens, initial, words in runs:
+            add_piece(Piece([Token(w, offset + a, offset + b) for w, a, b in tokens], initial,
+                            words))
+        offset += len(whole)
     return singles, found
+
+
+def _lone_word(whole: str) -> str | None:
+    """A run of one word without what it took too much of (a full stop, a possessive): the
+    candidate, or None when it is none. It starts where the run starts."""
+    last = whole[-1]
+    if last == "." and whole not in ABBREVIATIONS and not _INITIALS.match(whole):
+        whole = whole[:-1]
+        last = whole[-1:]
+    if last == "s" and whole.endswith(_POSSESSIVE):
+        whole = whole[:-2]
+    elif last == "'" or last == "\u2019":  # plural possessive: "the Managers' index"
+        whole = whole[:-1]
+    if whole not in _SKIP and (whole.isalpha() or whole and not _adjective_or_code(whole)):
+        return whole
+    return None
+
+
+_UNSEEN = object()
+# Lone words seen before, as `_lone_word` left them (strings or None only).
+_WORDS: dict[str, str | None] = {}
 
 
 # Runs seen before, split the same way again (their words and offsets within the run).
 # Values are tuples of strings and ints only, which the garbage collector stops tracking.
-_SPLITS: dict[str, tuple[tuple[Single, ...], tuple[tuple[tuple[Single, ...], bool], ...]]] = {}
+_SPLITS: dict[str, tuple[tuple[Single, ...],
+                         tuple[tuple[tuple[Single, ...], bool, tuple[str, ...]], ...]]] = {}
 _SPLITS_MAX = 200_000
 
 
 def _split_run(whole: str, joins: frozenset[str]
-               ) -> tuple[tuple[Single, ...], tuple[tuple[tuple[Single, ...], bool], ...]]:
+               ) -> tuple[tuple[Single, ...],
+                          tuple[tuple[tuple[Single, ...], bool, tuple[str, ...]], ...]]:
     """Cut a run of several words into lone words and pieces, offsets relative to the run."""
     singles: list[Single] = []
     found: list[Piece] = []
@@ -161,8 +198,8 @@ def _split_run(whole: str, joins: frozenset[str]
             continue
         current.append(token)
     _close(found, current, initial, singles)
-    return tuple(singles), tuple((tuple([(t.text, t.start, t.end) for t in p.tokens]), p.initial)
-                                 for p in found)
+    return tuple(singles), tuple((tuple([(t.text, t.start, t.end) for t in p.tokens]), p.initial,
+                                  tuple([t.text for t in p.tokens])) for p in found)
 
 
 def _adjective_or_code(word: str) -> bool:

@@ -57,7 +57,8 @@ class _Article:
 
     found: list[_Found]
     pending: list[tuple[Field, list[Token], bool]]  # (field, tokens, titled)
-    lone: list[tuple[Field, str, int, int]]  # lone words, for pass 2: (field, word, start, end)
+    # Each field's lone words, for pass 2; known organizations among them are pass 1's.
+    lone: list[tuple[Field, list[tuple[str, int, int]]]]
     short_forms: dict[str, str]  # "Landau" -> "Christopher Landau"
     acronyms: dict[str, str]  # "LDP" -> "Liberal Democratic Party"
     full_names: dict[str, str]  # casefolded full name -> canonical (for capitals-only headlines)
@@ -99,13 +100,12 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
             continue
         for piece in found:
             _classify(piece, field_name, text, lex, places, outlet, state)
-        lone = state.lone
+        # Alone, a word is a known organization, a place, or (pass 2) a short form.
+        state.lone.append((field_name, singles))
         for word, start, end in singles:
-            # Alone, a word is a known organization, a place, or (pass 2) a short form.
             known = orgs.get(word)
-            if known is None:
-                lone.append((field_name, word, start, end))
-            elif (field_name, start, end) not in places and word.casefold() not in outlet:
+            if known is not None and (field_name, start, end) not in places \
+                    and word.casefold() not in outlet:
                 state.found.append(_Found("organization", [Token(word, start, end)], field_name,
                                           "lexicon", known))
     _resolve(state, lex, places)
@@ -115,10 +115,40 @@ def extract_entities(title: str, body: str, mentions: Sequence[Mention] = (),
     for f in state.found:
         start, end = f.tokens[0].start, f.tokens[-1].end
         # A defined acronym is found both by its definition and as a word: keep the first.
-        entities.setdefault((f.field, start), Entity(
-            f.kind, f.name, texts[f.field][start:end], f.field, start, end,  # type: ignore[arg-type]
-            f.method))
-    return sorted(entities.values(), key=lambda e: (e.field != "title", e.start))
+        key = (f.field, start)
+        if key not in entities:
+            entities[key] = _entity(f.kind, f.name, texts[f.field][start:end], f.field, start,
+                                    end, f.method)
+    return sorted(entities.values(), key=_text_order)
+
+
+def _text_order(entity: Entity) -> tuple[bool, int]:
+    return entity.field != "title", entity.start
+
+
+# Entity is a frozen dataclass, whose __init__ sets each field through object.__setattr__ (a
+# type lookup and an argument tuple per field): a few articles' worth of records cost more than
+# their classification. Its slots' own setters do the same work directly, about twice as fast.
+# The field list is checked here so that a new field fails at import, not with half a record.
+if Entity.__slots__ != ("kind", "name", "surface", "field", "start", "end", "method"):
+    raise ImportError("transforms.records.Entity changed: update extract._entity")
+_NEW = object.__new__
+_SET_KIND, _SET_NAME, _SET_SURFACE, _SET_FIELD, _SET_START, _SET_END, _SET_METHOD = (
+    getattr(Entity, name).__set__ for name in Entity.__slots__)
+
+
+def _entity(kind: str, name: str, surface: str, field: str, start: int, end: int,
+            method: str) -> Entity:
+    """Entity(kind, name, surface, field, start, end, method), built faster (see above)."""
+    entity = _NEW(Entity)
+    _SET_KIND(entity, kind)
+    _SET_NAME(entity, name)
+    _SET_SURFACE(entity, surface)
+    _SET_FIELD(entity, field)
+    _SET_START(entity, start)
+    _SET_END(entity, end)
+    _SET_METHOD(entity, method)
+    return entity
 
 
 def _known_with_lowercase(text: str, field: Field, singles: list[tuple[str, int, int]],
@@ -128,6 +158,10 @@ def _known_with_lowercase(text: str, field: Field, singles: list[tuple[str, int,
     by substring search, only for those whose first capitalized word the text has: the spans
     they cover."""
     covered: list[tuple[int, int]] = []
+    keys = lex.orgs_with_lowercase_keys
+    if keys.isdisjoint([word for word, _, _ in singles]) and keys.isdisjoint(
+            [word for piece in found for word in piece.words]):
+        return covered  # nearly every text: none of their first words
     seen = {word for word, _, _ in singles}
     for piece in found:
         seen.update([t.text for t in piece.tokens])
@@ -181,7 +215,7 @@ def _classify(piece: Piece, field: Field, text: str, lex: Lexicons,
         return
     if (field, piece.start, piece.end) in places:
         return
-    if _org_or_person(tokens, field, text, lex, places, outlet, state):
+    if _org_or_person(tokens, field, text, lex, places, outlet, state, piece.words):
         return
     if (piece.initial and len(tokens) > 1 and tokens[0].text.lower() in lex.common
             and sentence_initial(text, piece.start)):
@@ -196,7 +230,7 @@ def _classify(piece: Piece, field: Field, text: str, lex: Lexicons,
 
 def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
                    places: set[tuple[str, int, int]], outlet: frozenset[str],
-                   state: _Article) -> bool:
+                   state: _Article, words: tuple[str, ...] = ()) -> bool:
     """Classify a run of tokens on its own evidence; False when it proves nothing.
 
     What the words alone decide is memoized per process (`_plan`): news names the same people
@@ -205,7 +239,8 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
     """
     if (field, tokens[0].start, tokens[-1].end) in places:
         return True  # a place: settled, and no entity
-    words = tuple([t.text for t in tokens])
+    if not words:  # a part of a piece: its words were not cut out beforehand
+        words = tuple([t.text for t in tokens])
     plan = plan_for(words, lex)
     kind = plan[0]
     if outlet and kind != NOTHING and " ".join(words).casefold() in outlet:
@@ -220,9 +255,10 @@ def _org_or_person(tokens: list[Token], field: Field, text: str, lex: Lexicons,
         # A place begins inside the run ("Arab East Jerusalem", "Lebed Chechnya"); a given name
         # may itself be a place's ("Jordan Henderson"), so for that rule the first word is free.
         if (plan[2] in _NEEDS_NO_PLACE and (
-                any((field, t.start) in starts for t in tokens)
+                not starts.isdisjoint([(field, t.start) for t in tokens])
                 or plan[2] == "shape" and not state.english)) or (
-                plan[2] == "given_name" and any((field, t.start) in starts for t in tokens[1:])):
+                plan[2] == "given_name"
+                and not starts.isdisjoint([(field, t.start) for t in tokens[1:]])):
             return _acronym_defined(tokens, words, field, text, state)
         _add_person(tokens, field, plan[2], state, plan[1], family_first=plan[3])
         return True
@@ -301,14 +337,16 @@ def _add_person(tokens: list[Token], field: Field, method: str, state: _Article,
 def _resolve(state: _Article, lex: Lexicons, places: set[tuple[str, int, int]]) -> None:
     """Pass 2: short forms and acronyms that only the rest of the article explains."""
     short_forms, acronyms, found = state.short_forms, state.acronyms, state.found
-    for field, word, start, end in state.lone:
-        if word in short_forms:
-            if (field, start, end) not in places:
-                found.append(_Found("person", [Token(word, start, end)], field, "coreference",
-                                    short_forms[word]))
-        elif word in acronyms:
-            found.append(_Found("organization", [Token(word, start, end)], field, "acronym",
-                                acronyms[word]))
+    orgs = lex.orgs
+    for field, singles in state.lone:
+        for word, start, end in singles:
+            if word in short_forms:
+                if (field, start, end) not in places and word not in orgs:
+                    found.append(_Found("person", [Token(word, start, end)], field,
+                                        "coreference", short_forms[word]))
+            elif word in acronyms and word not in orgs:
+                found.append(_Found("organization", [Token(word, start, end)], field, "acronym",
+                                    acronyms[word]))
     for field, tokens, titled in state.pending:
         if len(tokens) == 1:
             word = tokens[0].text

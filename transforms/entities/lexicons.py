@@ -117,6 +117,7 @@ class Lexicons:
     # Known names the capitalized-run regex cannot see whole ("Securities and Exchange
     # Commission"): found by substring search instead.
     orgs_with_lowercase: tuple[tuple[str, str, str], ...]  # (first capitalized word, form, name)
+    orgs_with_lowercase_keys: frozenset[str]  # their first capitalized words
 
 
 def read_lines(name: str) -> Iterator[str]:
@@ -164,6 +165,13 @@ def load_lexicons() -> Lexicons:
         orgs[canonical] = canonical
         for form in filter(None, others.split("|")):
             orgs[form] = canonical
+    # "Bank of Japan", "Secretary of State", but not "Acme Inc of Ohio".
+    with_lowercase = tuple(sorted(
+        ((_FIRST_CAPITALIZED.search(form).group(), form, name)  # type: ignore[union-attr]
+         for form, name in orgs.items()
+         if _FIRST_CAPITALIZED.search(form)
+         and any(w[:1].islower() and w not in ("of", "for", "the") for w in form.split())),
+        key=lambda item: -len(item[1])))
     return Lexicons(
         given=given,
         surnames=surnames - CALENDAR - FUNCTION_WORDS,
@@ -176,13 +184,8 @@ def load_lexicons() -> Lexicons:
         common=common,
         demonyms=frozenset(demonyms) | frozenset(d + "s" for d in demonyms),
         countries=frozenset(countries) | frozenset(("Universe", "World", "Earth")),
-        # "Bank of Japan", "Secretary of State", but not "Acme Inc of Ohio".
-        orgs_with_lowercase=tuple(sorted(
-            ((_FIRST_CAPITALIZED.search(form).group(), form, name)  # type: ignore[union-attr]
-             for form, name in orgs.items()
-             if _FIRST_CAPITALIZED.search(form)
-             and any(w[:1].islower() and w not in ("of", "for", "the") for w in form.split())),
-            key=lambda item: -len(item[1]))),
+        orgs_with_lowercase=with_lowercase,
+        orgs_with_lowercase_keys=frozenset(key for key, _, _ in with_lowercase),
         joins=frozenset(org_words["head"] | titles["head"] | titles["modifier"])
         - frozenset(w for w in org_words["head"] if w.endswith(".") or w.isupper()
                     or w in ("Inc", "Corp", "Co", "Ltd", "Plc", "plc", "SpA", "Bhd", "Pty")),
