@@ -211,6 +211,7 @@ class Merger:
         # buffered id -> id of the written row it replaces: the new row keeps that row's story
         self.replaced: dict[str, str] = {}
         self.renamed_stories: dict[str, str] = {}  # story heads now under another id
+        self.story_parts = stories.PartCache()  # stored parts as the story join needs them
         self._load_index()
 
     # -- index ---------------------------------------------------------------------------------
@@ -389,7 +390,7 @@ class Merger:
         # signatures (earlier runs and earlier parts of this run) and each other.
         started = time.thread_time()
         articles, signature_rows, renamed = stories.join(self.generation, articles,
-                                                         self.replaced)
+                                                         self.replaced, self.story_parts)
         self.renamed_stories.update(renamed)
         self.replaced.clear()
         self.story_seconds += time.thread_time() - started
