@@ -386,6 +386,14 @@ class Merger:
         rows = sorted((batch_no, row_no, article_id, row)
                       for article_id, (batch_no, row_no, row, _) in self.buffer.items())
         articles = _kept_articles(self.batches, rows)
+        # The batches' tables are freed as soon as their rows are taken, not after the writes:
+        # the flush then never holds a part's texts three times (batches, taken, sorted).
+        # Emptying them in place matters: Prefect keeps every task run's engine, and through
+        # its result record the BatchResult the task returned, until the flow run ends (the
+        # rollback hooks of the run's transaction hold them), so dropping our references alone
+        # freed nothing and the flow process grew with N.
+        for done in self.batches:
+            done.articles = _EMPTY_ARTICLES
         # Story ids are decided here, once a part's rows are final, against the stored
         # signatures (earlier runs and earlier parts of this run) and each other.
         started = time.thread_time()
@@ -395,34 +403,31 @@ class Merger:
         self.replaced.clear()
         self.story_seconds += time.thread_time() - started
         articles = articles.sort_by([("published_date", "ascending"), ("article_id", "ascending")])
-        children: dict[str, list[pa.Table]] = {table: [] for table in CHILDREN}
-        for batch_no in sorted({b for b, _, _, _ in rows}):
-            kept = {row_no: article_id for b, row_no, article_id, _ in rows if b == batch_no}
-            for table, attribute in CHILDREN.items():
-                children[table].append(_take_children(
-                    getattr(self.batches[batch_no], attribute), kept,
-                    schema.ARTICLE_TABLES[table]))
         self.generation.write_part("article", part, articles)
-        for table, taken in children.items():
-            child_rows = pa.concat_tables(taken)
+        written = articles.num_rows
+        del articles
+        self.generation.write_part(stories.TABLE, part, signature_rows)
+        del signature_rows
+        kept_by_batch: dict[int, dict[int, str]] = {}
+        for batch_no, row_no, article_id, _ in rows:
+            kept_by_batch.setdefault(batch_no, {})[row_no] = article_id
+        for table, attribute in CHILDREN.items():
+            child_rows = pa.concat_tables([
+                _take_children(getattr(self.batches[batch_no], attribute), kept,
+                               schema.ARTICLE_TABLES[table])
+                for batch_no, kept in sorted(kept_by_batch.items())])
+            for done in self.batches:
+                setattr(done, attribute, _EMPTY_CHILDREN[table])
             self.counts.add_rows(table, child_rows.num_rows)
             self.generation.write_part(table, part, child_rows)
-        self.generation.write_part(stories.TABLE, part, signature_rows)
+            del child_rows
         number = self.index.part_number(part)
         for _, _, _, slot in self.buffer.values():
             assert slot is not None, "every buffered row is folded into the index before a flush"
             self.index.part_of[slot] = number
         self.buffer.clear()
-        # Free the batches' tables now. Emptying them in place matters: Prefect keeps every task
-        # run's engine, and through its result record the BatchResult the task returned, until
-        # the flow run ends (the rollback hooks of the run's transaction hold them), so
-        # dropping our references alone freed nothing and the flow process grew with N.
-        for done in self.batches:
-            done.articles = _EMPTY_ARTICLES
-            for table, attribute in CHILDREN.items():
-                setattr(done, attribute, _EMPTY_CHILDREN[table])
         self.batches = [_empty_batch()] * len(self.batches)  # keep the numbering
-        log.debug("wrote %s: %d articles", part, articles.num_rows)
+        log.debug("wrote %s: %d articles", part, written)
         release_freed_memory()
 
     def finish(self) -> MergeCounts:
@@ -605,12 +610,18 @@ def _rekey_rows(table: pa.Table, rekey: dict[str, tuple[str, dict[str, Any]]],
 
 def _take_children(table: pa.Table, kept: dict[int, str], target: pa.Schema) -> pa.Table:
     """Child candidates (mentions, topics, ...) of the kept rows, re-keyed to their final
-    article_id."""
-    rows = pa.array(list(kept), pa.int32())
-    chosen = table.filter(pc.is_in(table[ROW], value_set=rows))
-    ids = pa.array([kept[r] for r in chosen[ROW].to_pylist()], pa.string())
-    chosen = chosen.set_column(chosen.schema.get_field_index("article_id"), "article_id", ids)
-    return chosen.drop_columns([ROW]).cast(target)
+    article_id. One Arrow take per table: no Python per child row."""
+    if not table.num_rows:
+        return table.drop_columns([ROW]).cast(target)
+    row_numbers = table[ROW].to_numpy()
+    slot = np.full(max(int(row_numbers.max()), max(kept)) + 1, -1, dtype=np.int64)
+    slot[np.fromiter(kept, np.int64, len(kept))] = np.arange(len(kept))
+    of_row = slot[row_numbers]
+    chosen = np.flatnonzero(of_row >= 0)
+    ids = pa.array(list(kept.values()), pa.string()).take(pa.array(of_row[chosen]))
+    taken = table.take(pa.array(chosen))
+    taken = taken.set_column(taken.schema.get_field_index("article_id"), "article_id", ids)
+    return taken.drop_columns([ROW]).cast(target)
 
 
 _EMPTY_ARTICLES = ARTICLE_CANDIDATE.empty_table()
