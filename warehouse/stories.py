@@ -209,10 +209,14 @@ class PartView:
     rows: int
     day_range: tuple[object, object] | None  # from the footer
     days: np.ndarray  # int32 per row
-    heads: np.ndarray  # int64 rows of the representatives, ascending
+    heads: np.ndarray  # rows of the representatives, ascending
     prefixes: np.ndarray  # uint32 high halves of their keys, sorted
     positions: np.ndarray  # uint32 per prefix: representative * bands + band
     bands: int
+
+    @property
+    def nbytes(self) -> int:
+        return self.days.nbytes + self.heads.nbytes + self.prefixes.nbytes + self.positions.nbytes
 
     def prefix_hits(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(representative, band) of every key whose high half is in `wanted` (sorted)."""
@@ -225,25 +229,37 @@ class PartView:
 
 class PartCache:
     """PartViews of the stored parts a run has visited, by part name. A part rewritten since (a
-    new file) is read again."""
+    new file) is read again. The views take about 260 bytes per stored article; past
+    `max_bytes` further parts are not kept but worked out on each visit (as before the cache),
+    so a run's memory stays bounded whatever the warehouse holds. Keeping the first parts
+    rather than evicting old ones: every join visits the parts in the same order, so an
+    evicting cache would miss on every visit."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
         self.views: dict[str, PartView] = {}
+        self.max_bytes = max_bytes
+        self.bytes = 0
 
     def view(self, generation: Generation, path: Path) -> PartView:
         stat = path.stat()
         identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         view = self.views.get(path.stem)
-        if view is None or view.identity != identity:
-            view = _part_view(generation, path.stem, identity)
+        if view is not None and view.identity == identity:
+            return view
+        if view is not None:
+            del self.views[path.stem]
+            self.bytes -= view.nbytes
+        view = _part_view(generation, path.stem, identity)
+        if self.bytes + view.nbytes <= self.max_bytes:
             self.views[path.stem] = view
+            self.bytes += view.nbytes
         return view
 
 
 def _part_view(generation: Generation, part: str, identity: tuple[int, int, int]) -> PartView:
     meta = generation.read_part(TABLE, part, columns=["article_id", "story_id", "day", "shingles"])
     days = _day_numbers(meta["day"]).astype(np.int32)
-    heads = np.flatnonzero(_representatives(meta)).astype(np.int64)
+    heads = np.flatnonzero(_representatives(meta))
     day_range = generation.column_range(TABLE, part, "day")
     if not len(heads):  # an empty part
         return PartView(identity, meta.num_rows, day_range, days, heads, np.zeros(0, np.uint32),
