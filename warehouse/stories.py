@@ -133,6 +133,10 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
     # High halves, still sorted (the high bits order the keys), as 32-bit values: the
     # lookups below then read half the memory.
     wanted_prefixes = (wanted_keys >> np.uint64(32)).astype(np.uint32)
+    # A byte per value of the top bits of those halves: one look-up in it rules out most stored
+    # keys before any search (a few percent pass by chance and are searched).
+    wanted_top = np.zeros(1 << _TOP_BITS, dtype=bool)
+    wanted_top[wanted_prefixes >> np.uint32(32 - _TOP_BITS)] = True
     found_ids: list[str] = []
     found_stories: list[str] = []
     found_days: list[np.ndarray] = []
@@ -156,7 +160,7 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
         # The keys are compared as contains_any compares them over the chosen rows: above as
         # many low bits as it needs to tag their positions. The cached prefixes (fewer bits)
         # only narrow the rows down to those that may match.
-        reps, bands = view.prefix_hits(wanted_prefixes)
+        reps, bands = view.prefix_hits(wanted_prefixes, wanted_top)
         near_key = near_heads[reps]
         reps, bands = reps[near_key], bands[near_key]
         maybe = same_id.copy()
@@ -192,6 +196,7 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
 _BIN_DAYS = 2 * WINDOW_DAYS + 1
 # The high half of a dated key: what PartView keeps of each representative's keys.
 _PREFIX = np.uint64(0xFFFFFFFF00000000)
+_TOP_BITS = 24
 _EPOCH = date(1970, 1, 1)
 
 
@@ -218,12 +223,16 @@ class PartView:
     def nbytes(self) -> int:
         return self.days.nbytes + self.heads.nbytes + self.prefixes.nbytes + self.positions.nbytes
 
-    def prefix_hits(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(representative, band) of every key whose high half is in `wanted` (sorted)."""
+    def prefix_hits(self, wanted: np.ndarray, wanted_top: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """(representative, band) of every key whose high half is in `wanted` (sorted);
+        `wanted_top` marks the top _TOP_BITS of the values in `wanted`."""
         if not len(self.prefixes) or not len(wanted):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        at = np.minimum(np.searchsorted(wanted, self.prefixes), len(wanted) - 1)
-        position = self.positions[wanted[at] == self.prefixes].astype(np.int64)
+        maybe = np.flatnonzero(wanted_top[self.prefixes >> np.uint32(32 - _TOP_BITS)])
+        prefixes = self.prefixes[maybe]
+        at = np.minimum(np.searchsorted(wanted, prefixes), len(wanted) - 1)
+        position = self.positions[maybe[wanted[at] == prefixes]].astype(np.int64)
         return position // self.bands, position % self.bands
 
 
