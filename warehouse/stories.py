@@ -4,8 +4,8 @@ Runs in the flow process when the merge writes a part. The parse workers already
 candidate's signature (warehouse/ingest.py), so this only compares signatures: it reads the
 stored ones of the days around the new articles, part by part, keeps those that share an LSH
 bucket with a new article (or its id), and hands them with the new ones to
-`transforms.stories.assign_stories`. Nothing is kept between parts or runs, so memory depends on
-the window, not on the warehouse.
+`transforms.stories.assign_stories`. What a part alone decides is kept for the run (PartCache,
+bounded); nothing is kept between runs.
 """
 
 from __future__ import annotations
