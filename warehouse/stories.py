@@ -129,7 +129,8 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
     new_days = _day_numbers(days)
     bins = np.stack([(new_days - WINDOW_DAYS) // _BIN_DAYS, (new_days + WINDOW_DAYS) // _BIN_DAYS],
                     axis=1)
-    wanted_keys = np.sort(_dated(new_keys[:, :, None], bins[:, None, :]), axis=None)
+    wanted_keys = _dated(new_keys[:, :, None], bins[:, None, :]).ravel()
+    wanted_keys.sort()
     # High halves, still sorted (the high bits order the keys), as 32-bit values: the
     # lookups below then read half the memory.
     wanted_prefixes = (wanted_keys >> np.uint64(32)).astype(np.uint32)
@@ -304,10 +305,11 @@ def _matches_as(keys: np.ndarray, wanted: np.ndarray, tagged: int) -> np.ndarray
 
 def _dated(keys: np.ndarray, days: np.ndarray) -> np.ndarray:
     """LSH keys bound to a day bin number (0, a text too short, stays 0)."""
-    dated = (keys ^ (days.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))) \
-        * np.uint64(0xBF58476D1CE4E5B9)
+    dated = keys ^ (days.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    dated *= np.uint64(0xBF58476D1CE4E5B9)  # in place: no second array of the full size
     dated |= np.uint64(1)
-    return np.where(keys == 0, np.uint64(0), dated)
+    np.multiply(dated, keys != 0, out=dated)
+    return dated
 
 
 def _may_hold(generation: Generation, part: str, ids: pa.Array) -> bool:
