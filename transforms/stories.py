@@ -526,10 +526,12 @@ def candidate_pairs(keys: np.ndarray, is_new: np.ndarray, *, per_bucket: int = 8
     if row_bits > 24:
         raise ValueError(f"{n} rows are too many for one story join")
     low = np.uint64((1 << row_bits) - 1)
-    rows_of = np.repeat(np.arange(n, dtype=np.uint64), bands)
-    composite = np.sort((keys.ravel() & ~low) | rows_of)
-    rows = (composite & low).astype(np.int64)
-    ordered = composite >> np.uint64(row_bits)
+    composite = keys.ravel() & ~low  # a copy, then worked on in place (the flow's peak memory)
+    composite |= np.repeat(np.arange(n, dtype=np.uint64), bands)
+    composite.sort()
+    rows = (composite & low).view(np.int64)  # row numbers: far below 2**63
+    ordered = composite
+    ordered >>= np.uint64(row_bits)
     same_prev = np.empty(len(ordered), dtype=bool)
     same_prev[0] = False
     np.equal(ordered[1:], ordered[:-1], out=same_prev[1:])

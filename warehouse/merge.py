@@ -211,6 +211,7 @@ class Merger:
         # buffered id -> id of the written row it replaces: the new row keeps that row's story
         self.replaced: dict[str, str] = {}
         self.renamed_stories: dict[str, str] = {}  # story heads now under another id
+        self.story_parts = stories.PartCache()  # stored parts as the story join needs them
         self._load_index()
 
     # -- index ---------------------------------------------------------------------------------
@@ -385,88 +386,127 @@ class Merger:
         rows = sorted((batch_no, row_no, article_id, row)
                       for article_id, (batch_no, row_no, row, _) in self.buffer.items())
         articles = _kept_articles(self.batches, rows)
+        # The batches' tables are freed as soon as their rows are taken, not after the writes:
+        # the flush then never holds a part's texts three times (batches, taken, sorted).
+        # Emptying them in place matters: Prefect keeps every task run's engine, and through
+        # its result record the BatchResult the task returned, until the flow run ends (the
+        # rollback hooks of the run's transaction hold them), so dropping our references alone
+        # freed nothing and the flow process grew with N.
+        for done in self.batches:
+            done.articles = _EMPTY_ARTICLES
         # Story ids are decided here, once a part's rows are final, against the stored
         # signatures (earlier runs and earlier parts of this run) and each other.
         started = time.thread_time()
         articles, signature_rows, renamed = stories.join(self.generation, articles,
-                                                         self.replaced)
+                                                         self.replaced, self.story_parts)
         self.renamed_stories.update(renamed)
         self.replaced.clear()
         self.story_seconds += time.thread_time() - started
         articles = articles.sort_by([("published_date", "ascending"), ("article_id", "ascending")])
-        children: dict[str, list[pa.Table]] = {table: [] for table in CHILDREN}
-        for batch_no in sorted({b for b, _, _, _ in rows}):
-            kept = {row_no: article_id for b, row_no, article_id, _ in rows if b == batch_no}
-            for table, attribute in CHILDREN.items():
-                children[table].append(_take_children(
-                    getattr(self.batches[batch_no], attribute), kept,
-                    schema.ARTICLE_TABLES[table]))
         self.generation.write_part("article", part, articles)
-        for table, taken in children.items():
-            child_rows = pa.concat_tables(taken)
+        written = articles.num_rows
+        del articles
+        self.generation.write_part(stories.TABLE, part, signature_rows)
+        del signature_rows
+        kept_by_batch: dict[int, dict[int, str]] = {}
+        for batch_no, row_no, article_id, _ in rows:
+            kept_by_batch.setdefault(batch_no, {})[row_no] = article_id
+        for table, attribute in CHILDREN.items():
+            child_rows = pa.concat_tables([
+                _take_children(getattr(self.batches[batch_no], attribute), kept,
+                               schema.ARTICLE_TABLES[table])
+                for batch_no, kept in sorted(kept_by_batch.items())])
+            for done in self.batches:
+                setattr(done, attribute, _EMPTY_CHILDREN[table])
             self.counts.add_rows(table, child_rows.num_rows)
             self.generation.write_part(table, part, child_rows)
-        self.generation.write_part(stories.TABLE, part, signature_rows)
+            del child_rows
         number = self.index.part_number(part)
         for _, _, _, slot in self.buffer.values():
             assert slot is not None, "every buffered row is folded into the index before a flush"
             self.index.part_of[slot] = number
         self.buffer.clear()
-        # Free the batches' tables now. Emptying them in place matters: Prefect keeps every task
-        # run's engine, and through its result record the BatchResult the task returned, until
-        # the flow run ends (the rollback hooks of the run's transaction hold them), so
-        # dropping our references alone freed nothing and the flow process grew with N.
-        for done in self.batches:
-            done.articles = _EMPTY_ARTICLES
-            for table, attribute in CHILDREN.items():
-                setattr(done, attribute, _EMPTY_CHILDREN[table])
         self.batches = [_empty_batch()] * len(self.batches)  # keep the numbering
-        log.debug("wrote %s: %d articles", part, articles.num_rows)
+        log.debug("wrote %s: %d articles", part, written)
         release_freed_memory()
 
     def finish(self) -> MergeCounts:
-        """Flush the buffer and apply drops and re-keys to parts written earlier."""
+        """Flush the buffer, apply drops and re-keys to parts written earlier, and rename the
+        stories whose first article was re-keyed. Each part is read and rewritten at most once
+        for all of it."""
         self.flush()
         renamed = dict(self.renamed_stories)
         for part, edit in sorted(self.edits.items()):
-            renamed.update(self._apply_edit(part, edit))
+            renamed.update(self._rekeyed_heads(part, edit))
+        rename = _StoryRenaming(renamed) if renamed else None
+        signed = {path.stem for path in self.generation.parts(stories.TABLE)}
+        for part in sorted(signed | set(self.edits)):
+            edit = self.edits.get(part)
+            if edit is not None:
+                self._apply_edit(part, edit, rename)
+            elif rename is not None and part in signed:
+                self._rename_stories(part, rename)
+            else:
+                continue
             release_freed_memory()
         self.edits.clear()
-        if renamed:
-            self._rename_stories(renamed)
         return self.counts
 
-    def _apply_edit(self, part: str, edit: PartEdit) -> dict[str, str]:
-        """Rewrite one part; returns the story heads it re-keyed (old id -> new id)."""
+    def _rekeyed_heads(self, part: str, edit: PartEdit) -> dict[str, str]:
+        """The story heads an edit re-keys (old id -> new id): a story's first article was a
+        sourceless copy now known under its sourced id."""
+        if not edit.rekey:
+            return {}
+        table = self.generation.read_part("article", part, columns=["article_id", "story_id"])
+        rekeyed = table.filter(pc.is_in(table["article_id"], value_set=pa.array(
+            sorted(edit.rekey), pa.string())))
+        return {old: edit.rekey[old][0] for old, story in zip(
+            rekeyed["article_id"].to_pylist(), rekeyed["story_id"].to_pylist(), strict=True)
+            if story == old and old not in edit.drop}
+
+    def _apply_edit(self, part: str, edit: PartEdit, rename: _StoryRenaming | None) -> None:
+        """Rewrite one part: drops, re-keys, and story ids renamed (`rename`)."""
         gone = pa.array(sorted(edit.drop | set(edit.rekey)), pa.string())
-        renamed: dict[str, str] = {}
         for table_name in schema.ARTICLE_TABLES:
             table = self.generation.read_part(table_name, part)
             before = table.num_rows
             keep = pc.invert(pc.is_in(table["article_id"], value_set=gone))
             rekeyed = table.filter(pc.is_in(table["article_id"], value_set=gone))
             table = table.filter(keep)
-            if table_name == "article":
-                for old, story in zip(rekeyed["article_id"].to_pylist(),
-                                      rekeyed["story_id"].to_pylist(), strict=True):
-                    if story == old and old in edit.rekey and old not in edit.drop:
-                        renamed[old] = edit.rekey[old][0]
             if edit.rekey and rekeyed.num_rows:
                 rekeyed = _rekey_rows(rekeyed, edit.rekey, patch=table_name == "article")
                 survivors = {new for new, _ in edit.rekey.values()} - edit.drop
                 rekeyed = rekeyed.filter(pc.is_in(
                     rekeyed["article_id"], value_set=pa.array(sorted(survivors), pa.string())))
                 table = pa.concat_tables([table, rekeyed.cast(table.schema)])
+            if rename is not None and table_name in _STORY_TABLES:
+                table = rename.apply(table) or table
             self.generation.write_part(table_name, part, table)
             # Counts are net: rows of a replaced copy, written earlier, are taken back out.
             if table_name in CHILDREN:
                 self.counts.add_rows(table_name, table.num_rows - before)
-        return renamed
 
-    def _rename_stories(self, renamed: dict[str, str]) -> None:
+    def _rename_stories(self, part: str, rename: _StoryRenaming) -> None:
         """A story's first article was re-keyed (a sourceless copy now known under its sourced
         id): its story id follows, in every part, so a story id always names a kept article and
         the warehouse does not depend on which run saw which copy."""
+        stored = self.generation.read_part(stories.TABLE, part, columns=["story_id"])
+        if not pc.any(pc.is_in(stored["story_id"], value_set=rename.old_ids)).as_py():
+            return
+        for table_name in _STORY_TABLES:
+            table = self.generation.read_part(table_name, part)
+            renamed = rename.apply(table)
+            if renamed is not None:
+                self.generation.write_part(table_name, part, renamed)
+
+
+_STORY_TABLES = ("article", stories.TABLE)
+
+
+class _StoryRenaming:
+    """Story ids to rename (old id -> new id), followed to their last name."""
+
+    def __init__(self, renamed: dict[str, str]) -> None:
         def final(story: str) -> str:
             seen = set()
             while story in renamed and story not in seen:
@@ -474,19 +514,20 @@ class Merger:
                 story = renamed[story]
             return story
 
-        old_ids = pa.array(sorted(renamed), pa.string())
-        for path in self.generation.parts(stories.TABLE):
-            stored = self.generation.read_part(stories.TABLE, path.stem, columns=["story_id"])
-            if not pc.any(pc.is_in(stored["story_id"], value_set=old_ids)).as_py():
-                continue
-            for table_name in ("article", stories.TABLE):
-                table = self.generation.read_part(table_name, path.stem)
-                index = table.schema.get_field_index("story_id")
-                ids = [None if story is None else final(story)
-                       for story in table["story_id"].to_pylist()]
-                table = table.set_column(index, table.schema.field(index),
-                                         pa.array(ids, pa.string()))
-                self.generation.write_part(table_name, path.stem, table)
+        old = sorted(renamed)
+        self.old_ids = pa.array(old, pa.string())
+        self.new_ids = pa.array([final(story) for story in old], pa.string())
+
+    def apply(self, table: pa.Table) -> pa.Table | None:
+        """`table` with its story ids renamed; None when none is to be renamed."""
+        column = table["story_id"]
+        hit = pc.is_in(column, value_set=self.old_ids)
+        if not pc.any(hit).as_py():
+            return None
+        renamed = pc.if_else(hit, pc.take(self.new_ids, pc.index_in(
+            column, value_set=self.old_ids)), column)
+        index = table.schema.get_field_index("story_id")
+        return table.set_column(index, table.schema.field(index), renamed)
 
 
 def _kept_articles(batches: list[BatchResult],
@@ -569,12 +610,18 @@ def _rekey_rows(table: pa.Table, rekey: dict[str, tuple[str, dict[str, Any]]],
 
 def _take_children(table: pa.Table, kept: dict[int, str], target: pa.Schema) -> pa.Table:
     """Child candidates (mentions, topics, ...) of the kept rows, re-keyed to their final
-    article_id."""
-    rows = pa.array(list(kept), pa.int32())
-    chosen = table.filter(pc.is_in(table[ROW], value_set=rows))
-    ids = pa.array([kept[r] for r in chosen[ROW].to_pylist()], pa.string())
-    chosen = chosen.set_column(chosen.schema.get_field_index("article_id"), "article_id", ids)
-    return chosen.drop_columns([ROW]).cast(target)
+    article_id. One Arrow take per table: no Python per child row."""
+    if not table.num_rows:
+        return table.drop_columns([ROW]).cast(target)
+    row_numbers = table[ROW].to_numpy()
+    slot = np.full(max(int(row_numbers.max()), max(kept)) + 1, -1, dtype=np.int64)
+    slot[np.fromiter(kept, np.int64, len(kept))] = np.arange(len(kept))
+    of_row = slot[row_numbers]
+    chosen = np.flatnonzero(of_row >= 0)
+    ids = pa.array(list(kept.values()), pa.string()).take(pa.array(of_row[chosen]))
+    taken = table.take(pa.array(chosen))
+    taken = taken.set_column(taken.schema.get_field_index("article_id"), "article_id", ids)
+    return taken.drop_columns([ROW]).cast(target)
 
 
 _EMPTY_ARTICLES = ARTICLE_CANDIDATE.empty_table()

@@ -4,13 +4,15 @@ Runs in the flow process when the merge writes a part. The parse workers already
 candidate's signature (warehouse/ingest.py), so this only compares signatures: it reads the
 stored ones of the days around the new articles, part by part, keeps those that share an LSH
 bucket with a new article (or its id), and hands them with the new ones to
-`transforms.stories.assign_stories`. Nothing is kept between parts or runs, so memory depends on
-the window, not on the warehouse.
+`transforms.stories.assign_stories`. What a part alone decides is kept for the run (PartCache,
+bounded); nothing is kept between runs.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -21,7 +23,6 @@ from transforms.stories import (
     Signatures,
     assign_stories,
     band_keys,
-    contains_any,
     signatures,
     story_text,
 )
@@ -56,8 +57,8 @@ def story_days(articles: pa.Table) -> pa.Array:
     return pc.coalesce(articles["published_date"], seen).combine_chunks()
 
 
-def join(generation: Generation, articles: pa.Table, replaced: dict[str, str] | None = None
-         ) -> tuple[pa.Table, pa.Table, dict[str, str]]:
+def join(generation: Generation, articles: pa.Table, replaced: dict[str, str] | None = None,
+         cache: PartCache | None = None) -> tuple[pa.Table, pa.Table, dict[str, str]]:
     """The kept articles with their story_id (and without the signature columns), their rows of
     story_signature, and the stories whose first article is now stored under another id (old id
     -> new id: a sourceless copy replaced by its sourced one), for the merge to rename.
@@ -80,7 +81,8 @@ def join(generation: Generation, articles: pa.Table, replaced: dict[str, str] | 
     ordered_ids = [ids[i] for i in order]
     looked_up = sorted({replaced[i] for i in ids if i in replaced})
     known_ids, known_stories, known_days, known_sigs = _stored_candidates(
-        generation, looked_up, days.take(pa.array(order)), band_keys(new_sigs))
+        generation, looked_up, days.take(pa.array(order)), band_keys(new_sigs),
+        PartCache() if cache is None else cache)
     inherited = dict(zip(known_ids, known_stories, strict=True))
     carried = [inherited.get(replaced.get(article_id, "")) for article_id in ordered_ids]
     renamed = {replaced[i]: i for i in ordered_ids if i in replaced and replaced[i] != i
@@ -104,15 +106,21 @@ def join(generation: Generation, articles: pa.Table, replaced: dict[str, str] | 
 
 
 def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.Array,
-                       new_keys: np.ndarray
+                       new_keys: np.ndarray, cache: PartCache
                        ) -> tuple[list[str], list[str], np.ndarray, Signatures]:
     """Stored rows that could matter to the new articles, read part by part: those stored under
     `stored_ids` (copies being replaced), and, in the day window, each story's first article and
     its fullest copy in the part when they share an LSH bucket with a new article. A story
     republished a hundred times is compared through two of its copies per part, not a hundred.
-    Parts whose days (from their Parquet footer) are all outside the window are not read."""
+    Parts whose days (from their Parquet footer) are all outside the window are not read.
+
+    What a part alone decides (its representatives, their days and bucket keys) is worked out
+    once per part and run (`cache`), so a run's later parts do not pay again for its earlier
+    ones: each visit only looks the new keys up and reads the signatures of the rows it keeps.
+    """
     low = pc.min(days).as_py() - timedelta(days=WINDOW_DAYS)
     high = pc.max(days).as_py() + timedelta(days=WINDOW_DAYS)
+    low_day, high_day = _day_number(low), _day_number(high)
     wanted = pa.array(stored_ids, pa.string())
     # A stored row is wanted when it shares a bucket with a new article near its day. Days go in
     # bins as wide as a window, so a new article's window touches at most two bins: each new key
@@ -121,33 +129,58 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
     new_days = _day_numbers(days)
     bins = np.stack([(new_days - WINDOW_DAYS) // _BIN_DAYS, (new_days + WINDOW_DAYS) // _BIN_DAYS],
                     axis=1)
-    wanted_keys = np.sort(_dated(new_keys[:, :, None], bins[:, None, :]), axis=None)
+    wanted_keys = _dated(new_keys[:, :, None], bins[:, None, :]).ravel()
+    wanted_keys.sort()
+    # High halves, still sorted (the high bits order the keys), as 32-bit values: the
+    # lookups below then read half the memory.
+    wanted_prefixes = (wanted_keys >> np.uint64(32)).astype(np.uint32)
+    # A byte per value of the top bits of those halves: one look-up in it rules out most stored
+    # keys before any search (a few percent pass by chance and are searched).
+    wanted_top = np.zeros(1 << _TOP_BITS, dtype=bool)
+    wanted_top[wanted_prefixes >> np.uint32(32 - _TOP_BITS)] = True
     found_ids: list[str] = []
     found_stories: list[str] = []
     found_days: list[np.ndarray] = []
     found_sigs: list[Signatures] = []
     for path in generation.parts(TABLE):
-        days_held = generation.column_range(TABLE, path.stem, "day")
-        if days_held is not None and (days_held[1] < low or days_held[0] > high) \
+        view = cache.view(generation, path)
+        if view.day_range is not None and (view.day_range[1] < low or view.day_range[0] > high) \
                 and not (stored_ids and _may_hold(generation, path.stem, wanted)):
             continue  # a part of other days (read from its footer), and none of these ids
-        meta = generation.read_part(TABLE, path.stem,
-                                    columns=["article_id", "story_id", "day", "shingles"])
-        same_id = pc.is_in(meta["article_id"], value_set=wanted).to_numpy(zero_copy_only=False)
-        near = pc.and_(pc.greater_equal(meta["day"], pa.scalar(low, pa.date32())),
-                       pc.less_equal(meta["day"], pa.scalar(high, pa.date32())))
-        chosen = same_id | (near.to_numpy(zero_copy_only=False) & _representatives(meta))
-        rows = np.flatnonzero(chosen)
-        if not len(rows):
+        if stored_ids:
+            ids = generation.read_part(TABLE, path.stem, columns=["article_id"])["article_id"]
+            same_id = pc.is_in(ids, value_set=wanted).to_numpy(zero_copy_only=False)
+        else:
+            same_id = np.zeros(view.rows, dtype=bool)
+        near = (view.days >= low_day) & (view.days <= high_day)
+        near_heads = near[view.heads]
+        chosen = int(np.count_nonzero(same_id)) + int(np.count_nonzero(
+            near_heads & ~same_id[view.heads]))
+        if not chosen:
             continue
-        taken_rows = pa.array(rows)
-        stored = meta.take(taken_rows)
+        # The keys are compared as contains_any compares them over the chosen rows: above as
+        # many low bits as it needs to tag their positions. The cached prefixes (fewer bits)
+        # only narrow the rows down to those that may match.
+        reps, bands = view.prefix_hits(wanted_prefixes, wanted_top)
+        near_key = near_heads[reps]
+        reps, bands = reps[near_key], bands[near_key]
+        maybe = same_id.copy()
+        maybe[view.heads[reps]] = True
+        check = np.flatnonzero(maybe)
+        if not len(check):
+            continue
+        taken_rows = pa.array(check)
+        stored = generation.read_part(TABLE, path.stem,
+                                      columns=["article_id", "story_id", "day", "shingles"]
+                                      ).take(taken_rows)
         signature = generation.read_part(TABLE, path.stem, columns=["signature"])["signature"]
         sigs = Signatures.unpack(_signature_bytes(signature.take(taken_rows)),
                                  stored["shingles"].to_numpy())
-        stored_days = _day_numbers(stored["day"])
-        hit = same_id[rows] | contains_any(
-            _dated(band_keys(sigs), (stored_days // _BIN_DAYS)[:, None]), wanted_keys)
+        # Only the keys whose high half matched can match whole.
+        keys = _dated(band_keys(sigs), (view.days[check] // _BIN_DAYS)[:, None])
+        at = np.searchsorted(check, view.heads[reps])
+        hit = same_id[check]
+        hit[at[_matches_as(keys[at, bands], wanted_keys, chosen * keys.shape[1])]] = True
         keep = np.flatnonzero(hit)
         if not len(keep):
             continue
@@ -162,14 +195,121 @@ def _stored_candidates(generation: Generation, stored_ids: list[str], days: pa.A
 
 
 _BIN_DAYS = 2 * WINDOW_DAYS + 1
+# The high half of a dated key: what PartView keeps of each representative's keys.
+_PREFIX = np.uint64(0xFFFFFFFF00000000)
+_TOP_BITS = 24
+_EPOCH = date(1970, 1, 1)
+
+
+def _day_number(day: date) -> int:
+    return (day - _EPOCH).days
+
+
+@dataclass(slots=True)
+class PartView:
+    """What the story join needs of one stored part, whatever the new articles: its number of
+    rows, each row's day, its representatives (first article and fullest copy per story) and
+    their bucket keys' high halves, sorted, each tagged with its position."""
+
+    identity: tuple[int, int, int]  # inode, size, mtime of the file it describes
+    rows: int
+    day_range: tuple[object, object] | None  # from the footer
+    days: np.ndarray  # int32 per row
+    heads: np.ndarray  # rows of the representatives, ascending
+    prefixes: np.ndarray  # uint32 high halves of their keys, sorted
+    positions: np.ndarray  # uint32 per prefix: representative * bands + band
+    bands: int
+
+    @property
+    def nbytes(self) -> int:
+        return self.days.nbytes + self.heads.nbytes + self.prefixes.nbytes + self.positions.nbytes
+
+    def prefix_hits(self, wanted: np.ndarray, wanted_top: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """(representative, band) of every key whose high half is in `wanted` (sorted);
+        `wanted_top` marks the top _TOP_BITS of the values in `wanted`."""
+        if not len(self.prefixes) or not len(wanted):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        maybe = np.flatnonzero(wanted_top[self.prefixes >> np.uint32(32 - _TOP_BITS)])
+        prefixes = self.prefixes[maybe]
+        at = np.minimum(np.searchsorted(wanted, prefixes), len(wanted) - 1)
+        position = self.positions[maybe[wanted[at] == prefixes]].astype(np.int64)
+        return position // self.bands, position % self.bands
+
+
+class PartCache:
+    """PartViews of the stored parts a run has visited, by part name. A part rewritten since (a
+    new file) is read again. The views take about 260 bytes per stored article; past
+    `max_bytes` further parts are not kept but worked out on each visit (as before the cache),
+    so a run's memory stays bounded whatever the warehouse holds. Keeping the first parts
+    rather than evicting old ones: every join visits the parts in the same order, so an
+    evicting cache would miss on every visit."""
+
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        self.views: dict[str, PartView] = {}
+        self.max_bytes = max_bytes
+        self.bytes = 0
+
+    def view(self, generation: Generation, path: Path) -> PartView:
+        stat = path.stat()
+        identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        view = self.views.get(path.stem)
+        if view is not None and view.identity == identity:
+            return view
+        if view is not None:
+            del self.views[path.stem]
+            self.bytes -= view.nbytes
+        view = _part_view(generation, path.stem, identity)
+        if self.bytes + view.nbytes <= self.max_bytes:
+            self.views[path.stem] = view
+            self.bytes += view.nbytes
+        return view
+
+
+def _part_view(generation: Generation, part: str, identity: tuple[int, int, int]) -> PartView:
+    meta = generation.read_part(TABLE, part, columns=["article_id", "story_id", "day", "shingles"])
+    days = _day_numbers(meta["day"]).astype(np.int32)
+    heads = np.flatnonzero(_representatives(meta))
+    day_range = generation.column_range(TABLE, part, "day")
+    if not len(heads):  # an empty part
+        return PartView(identity, meta.num_rows, day_range, days, heads, np.zeros(0, np.uint32),
+                        np.zeros(0, np.uint32), 1)
+    signature = generation.read_part(TABLE, part, columns=["signature"])["signature"]
+    sigs = Signatures.unpack(_signature_bytes(signature.take(pa.array(heads))),
+                             meta["shingles"].to_numpy()[heads])
+    keys = _dated(band_keys(sigs), (days[heads] // _BIN_DAYS)[:, None])
+    flat = keys.ravel()
+    position = np.arange(len(flat), dtype=np.uint64)
+    live = flat != 0  # a text too short: its keys match nothing
+    if len(flat) >= 1 << 32:
+        raise ValueError(f"part {part} has too many rows for the story join")
+    tagged = np.sort((flat[live] & _PREFIX) | position[live])
+    return PartView(identity, meta.num_rows, day_range, days, heads,
+                    (tagged >> np.uint64(32)).astype(np.uint32),
+                    (tagged & ~_PREFIX).astype(np.uint32), keys.shape[1])
+
+
+def _matches_as(keys: np.ndarray, wanted: np.ndarray, tagged: int) -> np.ndarray:
+    """Per key: whether `contains_any` finds it in `wanted` when it tags `tagged` keys. It
+    compares keys above the low bits that tag their positions, so this compares them the same
+    way. `wanted` is sorted, and stays so with its low bits cleared."""
+    if not len(wanted) or not keys.size:
+        return np.zeros(len(keys), dtype=bool)
+    bits = max(1, int(tagged - 1).bit_length())
+    mask = np.uint64(0xFFFFFFFFFFFFFFFF) if bits > 24 else ~np.uint64((1 << bits) - 1)
+    values = keys & mask
+    targets = wanted & mask
+    at = np.minimum(np.searchsorted(targets, values), len(targets) - 1)
+    return (targets[at] == values) & (values != 0)
 
 
 def _dated(keys: np.ndarray, days: np.ndarray) -> np.ndarray:
     """LSH keys bound to a day bin number (0, a text too short, stays 0)."""
-    dated = (keys ^ (days.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))) \
-        * np.uint64(0xBF58476D1CE4E5B9)
+    dated = keys ^ (days.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    dated *= np.uint64(0xBF58476D1CE4E5B9)  # in place: no second array of the full size
     dated |= np.uint64(1)
-    return np.where(keys == 0, np.uint64(0), dated)
+    np.multiply(dated, keys != 0, out=dated)
+    return dated
 
 
 def _may_hold(generation: Generation, part: str, ids: pa.Array) -> bool:
