@@ -1,13 +1,6 @@
 -- Organizations in the news: each by canonical name, with the articles and mentions naming it.
 -- Grain: one row per organization name.
-select
-    entity.name,
-    count(distinct entity.article_id) as articles,
-    count(*) as mentions,
-    min(article_day.day) as first_day,
-    max(article_day.day) as last_day
-from entity
-inner join article_day using (article_id)
-where entity.kind = 'organization'
-group by entity.name
-order by articles desc, mentions desc, entity.name
+select name, articles, mentions, first_day, last_day
+from entity_names
+where kind = 'organization'
+order by articles desc, mentions desc, name
