@@ -211,6 +211,18 @@ def table_rows(data_dir: Path, table: str,
     return [tuple(r) for r in rows]
 
 
+def hidden_entries(data: Path) -> list[str]:
+    """Dot-files anywhere under data/ (following no symlinks) other than the store's own
+    two: temp files a write or a killed run left."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(data):
+        for name in dirnames + filenames:
+            rel = os.path.relpath(os.path.join(dirpath, name), data)
+            if name.startswith(".") and rel not in (".gen", ".lock"):
+                found.append(rel)
+    return sorted(found)
+
+
 def view_count(data_dir: Path, view: str) -> int:
     """Row count of a view, read through the views file (read-only)."""
     import duckdb

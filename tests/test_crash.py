@@ -19,7 +19,14 @@ from typing import Any
 
 import pytest
 
-from conftest import run_newsmill, start_newsmill, table_rows, view_count, write_stories
+from conftest import (
+    hidden_entries,
+    run_newsmill,
+    start_newsmill,
+    table_rows,
+    view_count,
+    write_stories,
+)
 
 TABLES = ("article", "mention", "topic", "dump", "reject", "run")
 # Columns that name or time the run itself; everything else must match a clean run exactly.
@@ -82,17 +89,6 @@ def kill_at(point: str, raw: Path, data: Path, api_url: str) -> None:
         os.killpg(run.pid, signal.SIGKILL)
         run.wait()
     assert run.returncode == -signal.SIGKILL
-
-
-def hidden_entries(data: Path) -> list[str]:
-    """Dot-files anywhere under data/ (following no symlinks) other than the store's own two."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(data):
-        for name in dirnames + filenames:
-            rel = os.path.relpath(os.path.join(dirpath, name), data)
-            if name.startswith(".") and rel not in (".gen", ".lock"):
-                found.append(rel)
-    return sorted(found)
 
 
 def view_counts(data: Path) -> dict[str, int]:

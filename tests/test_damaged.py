@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import run_newsmill, table_rows, view_count, write_stories
+from conftest import hidden_entries, run_newsmill, table_rows, view_count, write_stories
 from warehouse import schema
 from warehouse.store import (
     DAMAGED_PREFIX,
@@ -271,17 +271,6 @@ def test_a_publish_records_each_part_once_and_reuses_the_hash_of_unchanged_parts
 
 
 # ------------------------------------------------------------------ a full disk
-
-def hidden_entries(data: Path) -> list[str]:
-    """Dot-files under data/ other than the store's own two: temp files a write left."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(data):
-        for name in dirnames + filenames:
-            rel = os.path.relpath(os.path.join(dirpath, name), data)
-            if name.startswith(".") and rel not in (".gen", ".lock"):
-                found.append(rel)
-    return sorted(found)
-
 
 def test_a_full_disk_while_writing_the_views_file_publishes_nothing_and_leaves_no_temp_file(
     tmp_path: Path, in_process_prefect: str, monkeypatch: pytest.MonkeyPatch,
